@@ -1,0 +1,161 @@
+"""Fast stand-ins for the slow or hardware parts, for unit tests of the engine."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trainer.audio.vad import BLOCK_SAMPLES, SAMPLE_RATE
+
+
+def tone(seconds: float, amplitude: float = 0.3, freq: float = 220.0) -> np.ndarray:
+    """A stand-in for speech: the FakeVad hears any loud block as speech."""
+    t = np.arange(int(seconds * SAMPLE_RATE), dtype=np.float32) / SAMPLE_RATE
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+class FakeVad:
+    """Speech probability from loudness: enough for deterministic turn-taking tests."""
+
+    def probability(self, block: np.ndarray) -> float:
+        return 0.95 if float(np.sqrt(np.mean(block ** 2))) > 0.05 else 0.02
+
+    def reset(self) -> None:
+        pass
+
+
+class FakeRecognizer:
+    """Returns the queued transcripts in order (one per utterance)."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = list(texts)
+        self.heard: list[int] = []
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        self.heard.append(int(samples.size))
+        return self.texts.pop(0) if self.texts else ""
+
+
+class FakeSynthesizer:
+    """0.1 s of quiet tone per word at 16 kHz."""
+
+    sample_rate = 16_000
+
+    def __init__(self, seconds_per_word: float = 0.1):
+        self.seconds_per_word = seconds_per_word
+        self.spoken: list[str] = []
+
+    def synthesize(self, text, params=None) -> np.ndarray:
+        self.spoken.append(text)
+        n = int(len(text.split()) * self.seconds_per_word * self.sample_rate)
+        return (np.ones(n) * 1000).astype(np.int16)
+
+
+@dataclass(frozen=True)
+class FakeState:
+    openness: float
+
+    def to_dict(self) -> dict:
+        return {"openness": self.openness}
+
+
+class FakeClient:
+    """Says numbered lines; openness goes up with reflections, down with advice."""
+
+    def __init__(self, opening: str = "I'm not sure why I'm here.", sentences_per_reply: int = 2):
+        self.opening = opening
+        self.sentences_per_reply = sentences_per_reply
+        self.openness = 0.3
+        self.replies = 0
+        self.heard: list[str] = []
+        self.backend = None
+
+    def opening_line(self) -> str:
+        return self.opening
+
+    def observe_trainee_turn(self, trainee_text: str, feedback: dict):
+        code = feedback.get("code", "")
+        self.openness += 0.1 if code.startswith("reflection") else (-0.1 if code == "advise" else 0.0)
+        return FakeState(round(self.openness, 2))
+
+    def respond(self, trainee_text: str, cancel: threading.Event | None = None):
+        self.heard.append(trainee_text)
+        self.replies += 1
+        for n in range(self.sentences_per_reply):
+            if cancel is not None and cancel.is_set():
+                return
+            yield f"Reply {self.replies} sentence {n + 1} with a few more words to speak."
+
+    def snapshot(self):
+        return (self.openness, self.replies, list(self.heard))
+
+    def restore(self, snap) -> None:
+        self.openness, self.replies, heard = snap
+        self.heard = list(heard)
+
+    def voice_params(self) -> dict:
+        return {"length_scale": 1.0}
+
+
+class FakeFeedback:
+    """Codes by keyword; records what it was told."""
+
+    def __init__(self):
+        self.client_lines: list[tuple[str, float, float]] = []
+        self.trainee_lines: list[tuple[str, float, float]] = []
+
+    def client_turn(self, text, start_s, end_s):
+        self.client_lines.append((text, start_s, end_s))
+
+    def trainee_turn(self, text, start_s, end_s, interrupted=None):
+        self.trainee_lines.append((text, start_s, end_s))
+        code = "advise" if "should" in text else ("reflection_simple" if text.startswith("You") else "question_open")
+        return {"code": code, "confidence": 0.9, "attunement": 50.0, "nudge": None}
+
+    def summary(self):
+        return {"turns": len(self.trainee_lines)}
+
+    def snapshot(self):
+        return (list(self.client_lines), list(self.trainee_lines))
+
+    def restore(self, snap):
+        self.client_lines, self.trainee_lines = (list(x) for x in snap)
+
+
+@dataclass
+class FakeRecorder:
+    sessions: dict = field(default_factory=dict)
+    finished: dict = field(default_factory=dict)
+
+    def start_session(self, scenario_id, scenario_title, models, settings=None):
+        self.sessions["s1"] = []
+        return "s1"
+
+    def add_turn(self, session_id, turn):
+        self.sessions[session_id].append(turn)
+
+    def finish_session(self, session_id, summary):
+        self.finished[session_id] = summary
+
+
+class EventLog:
+    """Collects events; ``wait_for`` blocks on a condition instead of sleeping."""
+
+    def __init__(self):
+        self.events = []
+        self._condition = threading.Condition()
+
+    def __call__(self, event) -> None:
+        with self._condition:
+            self.events.append(event)
+            self._condition.notify_all()
+
+    def of(self, kind):
+        with self._condition:
+            return [e for e in self.events if isinstance(e, kind)]
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: predicate(self), timeout)

@@ -1,0 +1,209 @@
+"""The turn engine with fakes: order of events, timings, barge-in, branches, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer import events as ev
+from trainer.audio.capture import ScriptedMicrophone
+from trainer.audio.playback import NullSpeaker
+from trainer.events import TurnState
+from trainer.scenarios import find_scenario
+from trainer.session import Session, SessionOptions
+
+from tests.fakes import (EventLog, FakeClient, FakeFeedback, FakeRecognizer, FakeRecorder,
+                         FakeSynthesizer, FakeVad, tone)
+
+
+@pytest.fixture
+def scenario():
+    return find_scenario("burnout-nurse")
+
+
+def text_session(scenario, **kwargs):
+    parts = dict(client=FakeClient(), speaker=NullSpeaker(), synthesizer=FakeSynthesizer(),
+                 feedback=FakeFeedback(), recorder=FakeRecorder(), options=SessionOptions(input_mode="text"))
+    parts.update(kwargs)
+    session = Session(scenario, **parts)
+    log = EventLog()
+    session.add_listener(log)
+    return session, log
+
+
+def test_text_turns_emit_events_in_order_and_are_recorded(scenario):
+    session, log = text_session(scenario)
+    session.start()
+    assert session.wait_for_listening(5)
+    session.submit_text("You sound worn out.")
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    session.end()
+    assert session.wait_ended(5)
+
+    kinds = [type(e) for e in log.events if not isinstance(e, (ev.StateChanged, ev.MicLevel))]
+    turn = kinds[kinds.index(ev.TraineeSaid):]
+    assert turn[:4] == [ev.TraineeSaid, ev.FeedbackReady, ev.ClientStateChanged, ev.ClientReplyStarted]
+    assert ev.ClientSaid in turn and turn.index(ev.ClientSaid) < turn.index(ev.TurnCompleted)
+    opening = log.of(ev.ClientSaid)[0]
+    assert opening.turn_index == 0 and opening.text == "I'm not sure why I'm here."
+    recorded = session.recorder.sessions["s1"]
+    assert [t["trainee_text"] for t in recorded] == ["You sound worn out."]
+    assert recorded[0]["code"] == "reflection_simple"
+    assert recorded[0]["client_text"].startswith("Reply 1 sentence 1")
+    assert session.recorder.finished["s1"] == {"turns": 1}
+    assert log.of(ev.SessionEnded)[0].summary == {"turns": 1}
+    states = [e.state for e in log.of(ev.StateChanged)]
+    assert states[0] == TurnState.CLIENT_THINKING and states[-1] == TurnState.ENDED
+    assert TurnState.CLIENT_SPEAKING in states
+
+
+def test_feedback_reaches_the_trainee_before_the_client_speaks(scenario):
+    session, log = text_session(scenario)
+    session.start()
+    session.wait_for_listening(5)
+    session.submit_text("You should rest more.")
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    session.end()
+    session.wait_ended(5)
+    feedback_at = log.events.index(log.of(ev.FeedbackReady)[0])
+    first_part = [e for e in log.of(ev.ClientSaidPart) if e.turn_index == 1][0]
+    assert feedback_at < log.events.index(first_part)
+    assert log.of(ev.ClientStateChanged)[0].state == {"openness": 0.2}
+
+
+def voice_session(scenario, texts, speaker=None, mode="voice"):
+    mic = ScriptedMicrophone(pace=False, silence_after_s=1.0)
+    session = Session(scenario, client=FakeClient(), speaker=speaker or NullSpeaker(),
+                      synthesizer=FakeSynthesizer(), microphone=mic, recognizer=FakeRecognizer(texts),
+                      vad=FakeVad(), feedback=FakeFeedback(),
+                      options=SessionOptions(input_mode=mode, end_silence_ms=500))
+    log = EventLog()
+    session.add_listener(log)
+    return session, mic, log
+
+
+def test_voice_turn_timings_come_from_the_audio_clock(scenario):
+    session, mic, log = voice_session(scenario, ["What brings you here?"])
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_silence(0.5)
+    mic.feed_utterance(tone(1.5))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    said = log.of(ev.TraineeSaid)[0]
+    opening = log.of(ev.ClientSaid)[0]
+    # Speech began 0.5 s after the client's opening and lasted 1.5 s (32 ms blocks).
+    assert said.speech_start_s - opening.speech_end_s == pytest.approx(0.5, abs=0.07)
+    assert said.speech_end_s - said.speech_start_s == pytest.approx(1.5, abs=0.1)
+    timings = log.of(ev.TurnCompleted)[0].record["timings"]
+    assert timings["endpoint_to_transcript"] >= 0
+    assert timings["endpoint_to_first_audio"] >= timings["endpoint_to_transcript"]
+    assert session.recognizer.heard[0] >= int(1.5 * 16000)
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_barge_in_stops_playback_and_marks_the_line_interrupted(scenario):
+    speaker = NullSpeaker(pace=True)  # plays in real time, so the client is still talking
+    session, mic, log = voice_session(scenario, ["Sorry, can I say something?"], speaker=speaker)
+    session.client.opening = " ".join(["word"] * 80)  # about 8 s of speech
+    session.start()
+    assert log.wait_for(lambda l: TurnState.CLIENT_SPEAKING in [e.state for e in l.of(ev.StateChanged)])
+    mic.feed_utterance(tone(1.0, amplitude=0.5))
+    assert log.wait_for(lambda l: len(l.of(ev.BargeIn)) == 1)
+    assert log.wait_for(lambda l: len(l.of(ev.ClientSaid)) >= 1)
+    opening = log.of(ev.ClientSaid)[0]
+    assert opening.interrupted
+    assert opening.speech_end_s - opening.speech_start_s < 4.0
+    assert log.of(ev.BargeIn)[0].stop_ms < 150
+    assert log.of(ev.TraineeSpeechStarted)[0].while_client_speaking
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_push_to_talk_ignores_speech_until_the_key_is_held(scenario):
+    session, mic, log = voice_session(scenario, ["I hear you."], mode="push_to_talk")
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_utterance(tone(1.0))  # spoken without the key: ignored
+    session.push_to_talk(True)
+    mic.feed_silence(0.3)
+    mic.feed_utterance(tone(0.6))
+    session.push_to_talk(False)
+    mic.feed_silence(0.2)
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert len(session.recognizer.heard) == 1
+    session.end()
+    session.wait_ended(5)
+
+
+def test_unheard_speech_is_reported_and_the_session_goes_on(scenario):
+    session, mic, log = voice_session(scenario, ["", "You feel stuck."])
+    session.start()
+    session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: any("didn't catch" in e.message for e in l.of(ev.ErrorOccurred)))
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert log.of(ev.TurnCompleted)[0].record["index"] == 1
+    session.end()
+    session.wait_ended(5)
+
+
+def test_a_failing_recognizer_is_an_error_not_a_crash(scenario):
+    class Broken(FakeRecognizer):
+        def transcribe(self, samples):
+            raise RuntimeError("decoder exploded")
+
+    session, mic, log = voice_session(scenario, [])
+    session.recognizer = Broken([])
+    session.start()
+    session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: any("decoder exploded" in e.message for e in l.of(ev.ErrorOccurred)))
+    assert session.wait_for_listening(5)
+    session.end()
+    assert session.wait_ended(5)
+    assert log.of(ev.SessionEnded)
+
+
+def test_try_again_restores_the_client_and_marks_a_branch(scenario):
+    session, log = text_session(scenario)
+    session.start()
+    session.wait_for_listening(5)
+    session.submit_text("You feel exhausted.")
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    session.wait_for_listening(5)
+    session.submit_text("You should take a holiday.")
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
+    session.wait_for_listening(5)
+    openness_after_advice = session.client.openness
+
+    session.try_again_from(1)  # answer client line 1 again
+    assert session.client.openness == pytest.approx(0.4)
+    assert openness_after_advice == pytest.approx(0.3)
+    session.submit_text("You're carrying a lot on your own.")
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 3)
+    branch = log.of(ev.TurnCompleted)[2].record
+    assert branch["index"] == 2 and branch["branch_of"] == 2
+    assert session.client.heard == ["You feel exhausted.", "You're carrying a lot on your own."]
+    session.end()
+    session.wait_ended(5)
+
+
+def test_voice_mode_needs_audio_parts(scenario):
+    with pytest.raises(ValueError, match="input_mode='text'"):
+        Session(scenario, client=FakeClient(), speaker=NullSpeaker(), synthesizer=None,
+                options=SessionOptions(input_mode="voice"))
+
+
+def test_pause_holds_turns_until_resumed(scenario):
+    session, log = text_session(scenario)
+    session.start()
+    session.wait_for_listening(5)
+    session.pause()
+    session.submit_text("You feel unheard.")
+    assert not log.wait_for(lambda l: len(l.of(ev.TraineeSaid)) == 1, timeout=0.3)
+    session.resume()
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    session.end()
+    session.wait_ended(5)

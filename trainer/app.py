@@ -1,0 +1,249 @@
+"""Composition root: builds the real components and hands them to the engine.
+
+Nothing else constructs models or devices, so the terminal, the window, the demo, the
+benchmarks and the tests differ only in what they pass in here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from trainer import models as model_files
+from trainer.audio.capture import MicrophoneSource, SoundDeviceMicrophone
+from trainer.audio.devices import AudioDeviceError, list_devices
+from trainer.audio.playback import NullSpeaker, SoundDeviceSpeaker, SpeakerSink
+from trainer.models import ModelError
+from trainer.session import Session, SessionOptions
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which models to use: names or paths ('default' for the shipped ones)."""
+
+    llm: str | None = None
+    asr: str | None = None
+    voice: str | None = None
+    scripted_client: bool = False  # answer from scenario lines, no language model
+    llm_threads: int | None = None
+
+
+@dataclass
+class LoadedModels:
+    recognizer: object | None = None
+    synthesizer: object | None = None
+    vad_path: Path | None = None
+    llm_backend: object | None = None
+    coder: object | None = None
+    names: dict = field(default_factory=dict)
+
+
+def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None = None,
+                need_speech_input: bool = True) -> LoadedModels:
+    """Verify and load every model; raises ModelError with plain-words messages."""
+    from trainer.client.llama_backend import LlamaBackend
+    from trainer.feedback.coder import UtteranceCoder
+    from trainer.speech.asr import WhisperRecognizer
+    from trainer.speech.tts import PiperSynthesizer
+
+    steps = ["voice", "feedback coder"]
+    if need_speech_input:
+        steps[:0] = ["speech recognition", "voice activity"]
+    if not choice.scripted_client:
+        steps.append("language model")
+    loaded = LoadedModels()
+    done = 0
+
+    def step(what: str) -> None:
+        if progress is not None:
+            progress(what, done, len(steps))
+
+    try:
+        if need_speech_input:
+            step("speech recognition")
+            asr_dir = model_files.resolve_asr(choice.asr)
+            loaded.recognizer = WhisperRecognizer(asr_dir)
+            loaded.names["asr"] = asr_dir.name if asr_dir.name != "model" else model_files.DEFAULT_ASR_NAME
+            done += 1
+            step("voice activity")
+            loaded.vad_path = model_files.vad_model_path()
+            done += 1
+        step("voice")
+        voice_path = model_files.resolve_voice(choice.voice)
+        loaded.synthesizer = PiperSynthesizer(voice_path)
+        loaded.names["voice"] = voice_path.stem
+        done += 1
+        step("feedback coder")
+        loaded.coder = UtteranceCoder.load()
+        done += 1
+        if not choice.scripted_client:
+            step("language model")
+            llm_path = model_files.resolve_llm(choice.llm)
+            loaded.llm_backend = LlamaBackend(llm_path, n_threads=choice.llm_threads)
+            loaded.names["llm"] = llm_path.stem
+            done += 1
+        else:
+            loaded.names["llm"] = "scripted"
+    except ModelError:
+        raise
+    except Exception as error:  # a damaged model file that passed no hash (user models)
+        raise ModelError(f"A model could not be loaded: {error}") from error
+    if progress is not None:
+        progress("ready", len(steps), len(steps))
+    return loaded
+
+
+def warm_up(models: LoadedModels, system_prompt: str | None = None) -> None:
+    """Pay one-time start-up costs before the first turn (see docs/performance.md)."""
+    for part in (models.recognizer, models.synthesizer):
+        if part is not None and hasattr(part, "warm_up"):
+            part.warm_up()
+    if models.llm_backend is not None and hasattr(models.llm_backend, "warm_up"):
+        models.llm_backend.warm_up(system_prompt)
+
+
+def build_client(scenario, models: LoadedModels, seed: int = 0):
+    from trainer.client.simulated import SimulatedClient
+
+    return SimulatedClient(scenario, models.llm_backend, seed=seed)
+
+
+def build_feedback(models: LoadedModels):
+    from trainer.feedback.engine import FeedbackEngine
+
+    return FeedbackEngine(models.coder)
+
+
+def make_speaker(device: str | int | None, pace_null: bool = False) -> SpeakerSink:
+    """``'null'`` plays nothing; otherwise a PortAudio device (None = default)."""
+    if device == "null":
+        return NullSpeaker(pace=pace_null)
+    return SoundDeviceSpeaker(device=device)
+
+
+def make_microphone(device: str | int | None) -> MicrophoneSource:
+    return SoundDeviceMicrophone(device=device)
+
+
+def parse_device(value: str | None) -> str | int | None:
+    if value is None or value == "":
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def open_store(save: bool = True):
+    """The session store, or None when saving is off. Raises the store's own errors."""
+    if not save:
+        return None
+    from trainer.storage.store import SessionStore
+
+    return SessionStore.open()
+
+
+def build_session(scenario, models: LoadedModels, *, speaker: SpeakerSink,
+                  microphone: MicrophoneSource | None, recorder=None,
+                  options: SessionOptions = SessionOptions(), seed: int = 0) -> Session:
+    from trainer.audio.vad import SileroVad
+
+    vad = SileroVad(models.vad_path) if (microphone is not None and models.vad_path) else None
+    return Session(
+        scenario,
+        client=build_client(scenario, models, seed=seed),
+        speaker=speaker,
+        synthesizer=models.synthesizer,
+        microphone=microphone,
+        recognizer=models.recognizer if microphone is not None else None,
+        vad=vad,
+        feedback=build_feedback(models),
+        recorder=recorder,
+        options=SessionOptions(**{**options.__dict__, "models": dict(models.names)}),
+    )
+
+
+class Services:
+    """Everything the desktop window needs, injected (see trainer/ui)."""
+
+    def __init__(self, choice: ModelChoice | None = None):
+        self.choice = choice or ModelChoice()
+        self.models: LoadedModels | None = None
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = open_store(True)
+            try:
+                self._store.apply_retention()
+            except Exception:
+                log.exception("retention clean-up failed")
+        return self._store
+
+    def load_models(self, progress: Progress) -> None:
+        self.models = load_models(self.choice, progress)
+        progress("warming up", 0, 1)
+        warm_up(self.models)
+        progress("ready", 1, 1)
+
+    def scenarios(self):
+        from trainer.scenarios import load_scenarios
+
+        return load_scenarios()
+
+    def create_session(self, scenario, options: dict) -> Session:
+        if self.models is None:
+            raise ModelError("The models are still loading; wait for them to finish.")
+        mode = options.get("input_mode", "voice")
+        microphone = None
+        if mode != "text":
+            microphone = make_microphone(parse_device(options.get("input_device")))
+        output = options.get("output_device")
+        try:
+            speaker = make_speaker(parse_device(output) if output != "null" else "null")
+        except AudioDeviceError:
+            speaker = NullSpeaker(pace=True)
+            log.warning("no output device; the client's voice is silent")
+        recorder = self.store if options.get("save", True) else None
+        return build_session(
+            scenario, self.models, speaker=speaker, microphone=microphone, recorder=recorder,
+            options=SessionOptions(input_mode=mode,
+                                   end_silence_ms=int(options.get("end_silence_ms", 700)),
+                                   speaking_rate=float(options.get("speaking_rate", 1.0))),
+        )
+
+    def models_table(self) -> list[dict]:
+        return [entry.as_row() for entry in model_files.list_models()]
+
+    def audio_devices(self) -> dict:
+        return list_devices()
+
+    def test_input_device(self, index, seconds: float = 2.0):
+        from trainer.audio.devices import load_sounddevice
+
+        sd = load_sounddevice()
+        try:
+            recording = sd.rec(int(seconds * 16000), samplerate=16000, channels=1, dtype="int16", device=index)
+            sd.wait()
+        except Exception as error:
+            raise AudioDeviceError(f"Could not record from the microphone: {error}") from None
+        return recording[:, 0]
+
+    def play(self, samples, sample_rate: int, device=None) -> None:
+        from trainer.audio.devices import load_sounddevice
+
+        sd = load_sounddevice()
+        try:
+            sd.play(samples, samplerate=sample_rate, device=device)
+            sd.wait()
+        except Exception as error:
+            raise AudioDeviceError(f"Could not play sound: {error}") from None
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

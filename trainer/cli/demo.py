@@ -1,0 +1,62 @@
+"""``trainer demo``: a whole session with no human, through the real audio input path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from trainer.cli.common import CommandError, add_model_arguments, fail, load_models_or_fail, load_scenario_or_fail
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="run a whole session with synthesized trainee lines (no human needed)")
+    parser.add_argument("--scenario", required=True, help="scenario id (see 'trainer scenarios list')")
+    parser.add_argument("--trainee-audio", type=Path,
+                        help="folder of WAV/FLAC files used as the trainee's turns, in name order")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a transcript")
+    parser.add_argument("--output-device", default="null",
+                        help="where the client's voice goes: 'null' (default, silent), 'default', or a device")
+    parser.add_argument("--realtime", action="store_true",
+                        help="feed the trainee audio in real time (otherwise as fast as it is processed)")
+    parser.add_argument("--no-save", action="store_true", help="do not store this session")
+    parser.add_argument("--seed", type=int, default=0)
+    add_model_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from trainer.app import make_speaker, open_store, parse_device
+    from trainer.audio.capture import AudioFileError
+    from trainer.audio.devices import AudioDeviceError
+    from trainer.demo import DemoError, recorded_lines, run_demo, synthesized_lines
+    from trainer.terminal import TranscriptPrinter
+
+    try:
+        scenario = load_scenario_or_fail(args.scenario)
+        lines = recorded_lines(args.trainee_audio) if args.trainee_audio else None
+        models = load_models_or_fail(args, need_speech_input=True, quiet=args.json)
+        if lines is None:
+            lines = synthesized_lines(list(scenario.demo), models.synthesizer)
+        device = "null" if args.output_device == "null" else (
+            None if args.output_device == "default" else parse_device(args.output_device))
+        speaker = make_speaker(device, pace_null=args.realtime)
+        store = None if args.no_save else open_store(True)
+        listeners = [] if args.json else [TranscriptPrinter(scenario)]
+        record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
+                          recorder=store, listeners=listeners, seed=args.seed)
+    except (CommandError, DemoError, AudioFileError) as error:
+        return fail(str(error))
+    except AudioDeviceError as error:
+        return fail(f"{error} (the demo can run silently with --output-device null)")
+    except Exception as error:  # storage errors and the like: say it plainly
+        if type(error).__name__ in ("StoreError", "WrongPassphraseError"):
+            return fail(f"{error} (or run the demo with --no-save)")
+        raise
+    if args.json:
+        print(json.dumps(record, indent=2))
+    else:
+        print(f"\nWord error rate of the trainee transcripts: {record['word_error_rate']}", file=sys.stderr)
+        print(f"Median timings (ms): {record['median_timings_ms']}", file=sys.stderr)
+    return 0

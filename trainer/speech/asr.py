@@ -1,0 +1,65 @@
+"""Speech recognition with faster-whisper, from a local model folder only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+
+
+class Recognizer(Protocol):
+    def transcribe(self, samples: np.ndarray) -> str:
+        """Text for mono float32 samples at 16 kHz ('' for silence)."""
+
+
+@dataclass(frozen=True)
+class RecognizerOptions:
+    """Chosen by measurement on the 2-core machine (docs/performance.md)."""
+
+    beam_size: int = 1
+    cpu_threads: int = 2
+    compute_type: str = "int8"
+    language: str = "en"
+    without_timestamps: bool = True
+
+
+class WhisperRecognizer:
+    def __init__(self, model_dir: Path, options: RecognizerOptions = RecognizerOptions()):
+        from faster_whisper import WhisperModel
+
+        self.options = options
+        self.model_dir = Path(model_dir)
+        self._model = WhisperModel(
+            str(self.model_dir),
+            device="cpu",
+            compute_type=options.compute_type,
+            cpu_threads=options.cpu_threads,
+            local_files_only=True,
+        )
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if samples.size < SAMPLE_RATE // 10:
+            log.warning("utterance shorter than 100 ms; treated as empty")
+            return ""
+        segments, _info = self._model.transcribe(
+            samples,
+            language=self.options.language,
+            beam_size=self.options.beam_size,
+            without_timestamps=self.options.without_timestamps,
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        return " ".join(segment.text.strip() for segment in segments).strip()
+
+    def warm_up(self) -> None:
+        """One tiny decode so the first real turn does not pay for lazy initialisation."""
+        t = np.arange(SAMPLE_RATE // 2, dtype=np.float32) / SAMPLE_RATE
+        self.transcribe(0.01 * np.sin(2 * np.pi * 220 * t))

@@ -1,0 +1,111 @@
+"""Terminal front end: prints engine events as a readable transcript."""
+
+from __future__ import annotations
+
+import sys
+
+from trainer import events as ev
+from trainer.events import TurnState
+
+STATE_WORDS = {
+    TurnState.LISTENING: "(listening to you...)",
+    TurnState.TRANSCRIBING: "(transcribing...)",
+    TurnState.CLIENT_THINKING: "(client thinking...)",
+}
+
+CODE_LABELS = {
+    "question_open": "open question",
+    "question_closed": "closed question",
+    "reflection_simple": "simple reflection",
+    "reflection_complex": "complex reflection",
+    "affirm": "affirmation",
+    "advise": "advice",
+    "inform": "information",
+    "other": "other",
+}
+
+
+class TranscriptPrinter:
+    def __init__(self, scenario, show_states: bool = False, out=None):
+        self.name = scenario.persona.name
+        self.show_states = show_states
+        self.out = out or sys.stdout
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ClientSaid) and event.text:
+            cut = " [you came in here]" if event.interrupted else ""
+            self._print(f"{self.name}: {event.text}{cut}")
+        elif isinstance(event, ev.TraineeSaid):
+            self._print(f"You: {event.text}")
+        elif isinstance(event, ev.FeedbackReady):
+            fb = event.feedback
+            label = CODE_LABELS.get(event.code, event.code)
+            parts = [f"  [{label} {event.confidence:.0%}]"]
+            if fb.get("attunement") is not None:
+                parts.append(f"attunement {fb['attunement']:.0f}")
+            if fb.get("feeling_reflected"):
+                parts.append("feeling reflected")
+            if fb.get("missed_opportunity"):
+                parts.append("missed opportunity")
+            self._print("  ".join(parts))
+            if fb.get("nudge"):
+                self._print(f"  Tip: {fb['nudge']}")
+        elif isinstance(event, ev.StateChanged) and self.show_states and event.state in STATE_WORDS:
+            self._print(STATE_WORDS[event.state])
+        elif isinstance(event, ev.ErrorOccurred):
+            self._print(f"! {event.message} {event.hint}".rstrip())
+
+    def print_summary(self, summary: dict) -> None:
+        if not summary:
+            return
+        self._print("\nSession summary")
+        for key, label in (("reflection_to_question", "Reflections : questions"),
+                           ("percent_complex_reflections", "Complex reflections"),
+                           ("percent_open_questions", "Open questions")):
+            item = summary.get(key)
+            if isinstance(item, dict):
+                value = item.get("value")
+                shown = "n/a" if value is None else (f"{value:.2f}" if key == "reflection_to_question" else f"{value:.0f}%")
+                self._print(f"  {label}: {shown} ({item.get('band', '')})")
+        for key, label in (("advise_without_permission", "Advice without permission"),
+                           ("talk_share", "Your share of talk"),
+                           ("median_latency_ms", "Median response latency (ms)"),
+                           ("mean_attunement", "Mean attunement")):
+            if key in summary and summary[key] is not None:
+                value = summary[key]
+                if isinstance(value, dict):
+                    value = value.get("value")
+                self._print(f"  {label}: {value}")
+        for title, key in (("Strengths", "strengths"), ("To practise", "to_practise")):
+            items = summary.get(key) or []
+            if items:
+                self._print(f"  {title}:")
+                for item in items:
+                    self._print(f"   - {item}")
+        missed = summary.get("missed_opportunities") or []
+        if missed:
+            self._print("  Missed opportunities:")
+            for item in missed:
+                self._print(f"   - Client: {item.get('client')}\n     You: {item.get('trainee')}")
+
+
+def read_typed_turns(session) -> None:
+    """Read trainee lines from stdin until EOF, an empty '/end', or the session ends."""
+    while not session.wait_ended(0):
+        session.wait_for_listening(None)
+        try:
+            line = input("> ")
+        except EOFError:
+            break
+        if line.strip() in ("/end", "/quit"):
+            break
+        if line.strip():
+            before = session.jobs_done
+            session.submit_text(line.strip())
+            # Prompt again only once the client has answered this turn.
+            while session.jobs_done == before and not session.wait_ended(0.05):
+                pass
+            session.wait_for_listening(None)
