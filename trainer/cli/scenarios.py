@@ -1,0 +1,106 @@
+"""``trainer scenarios list`` and ``trainer scenarios validate [PATH]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from trainer.scenarios import (
+    ScenarioError,
+    check_scenario_file,
+    default_scenario_dir,
+    load_scenarios,
+    scenario_files,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``scenarios`` command and its ``list`` / ``validate`` sub-commands."""
+    parser = subparsers.add_parser(
+        "scenarios",
+        help="list or check practice scenarios",
+        description="List the practice scenarios or check scenario files for mistakes.",
+    )
+    actions = parser.add_subparsers(dest="scenarios_command", metavar="{list,validate}")
+
+    list_parser = actions.add_parser("list", help="show the available scenarios")
+    list_parser.add_argument(
+        "--dir", dest="directory", type=Path, default=None,
+        help="scenario folder (default: $TRAINER_SCENARIOS_DIR or the bundled scenarios/)",
+    )
+    list_parser.set_defaults(func=run, scenarios_command="list")
+
+    validate_parser = actions.add_parser("validate", help="check scenario files and report problems")
+    validate_parser.add_argument(
+        "path", nargs="?", type=Path, default=None,
+        help="a scenario file or a folder of them (default: the scenarios folder)",
+    )
+    validate_parser.set_defaults(func=run, scenarios_command="validate")
+
+    parser.set_defaults(func=run, scenarios_command=None)
+    return parser
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the chosen sub-command; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    command = getattr(args, "scenarios_command", None)
+    if command == "list":
+        return _list(getattr(args, "directory", None), out, err)
+    if command == "validate":
+        return _validate(getattr(args, "path", None), out, err)
+    print("usage: trainer scenarios {list,validate} ...", file=err)
+    print("Try 'trainer scenarios list' or 'trainer scenarios validate'.", file=err)
+    return 2
+
+
+def _list(directory: Path | None, out: TextIO, err: TextIO) -> int:
+    try:
+        scenarios = load_scenarios(directory)
+    except ScenarioError as error:
+        print(error, file=err)
+        return 1
+    if not scenarios:
+        print(f"No scenarios in {directory or default_scenario_dir()}.", file=out)
+        return 0
+    rows = [("ID", "TITLE", "DIFFICULTY", "SKILLS")]
+    rows += [(s.id, s.title, s.difficulty, ", ".join(s.skills)) for s in scenarios]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        print("  ".join(cells + [row[3]]).rstrip(), file=out)
+    return 0
+
+
+def _validate(path: Path | None, out: TextIO, err: TextIO) -> int:
+    target = path if path is not None else default_scenario_dir()
+    if target.is_dir():
+        try:
+            files = scenario_files(target)
+        except ScenarioError as error:
+            print(error, file=err)
+            return 1
+        if not files:
+            print(f"No *.yaml scenario files in {target}.", file=err)
+            return 1
+    else:
+        files = [target]
+
+    failed = 0
+    for file in files:
+        _, problems = check_scenario_file(file)
+        if problems:
+            failed += 1
+            for problem in problems:
+                print(problem, file=out)
+        else:
+            print(f"OK  {file}", file=out)
+    total = len(files)
+    if failed:
+        print(f"{failed} of {total} scenario file(s) have problems.", file=out)
+        return 1
+    print(f"All {total} scenario file(s) are valid.", file=out)
+    return 0
