@@ -20,8 +20,7 @@ def register(subparsers) -> None:
                         help="where the client's voice goes: 'null' (default, silent), 'default', or a device")
     parser.add_argument("--realtime", action="store_true",
                         help="feed the trainee audio in real time (otherwise as fast as it is processed)")
-    parser.add_argument("--no-save", action="store_true", help="do not store this session")
-    parser.add_argument("--seed", type=int, default=0)
+XX, type=int, default=0)
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -39,6 +38,8 @@ def run(args) -> int:
         models = load_models_or_fail(args, need_speech_input=True, quiet=args.json)
         if lines is None:
             lines = synthesized_lines(list(scenario.demo), models.synthesizer)
+        if args.turns:
+            lines = lines[: args.turns]
         device = "null" if args.output_device == "null" else (
             None if args.output_device == "default" else parse_device(args.output_device))
         speaker = make_speaker(device, pace_null=args.realtime)

