@@ -1,0 +1,278 @@
+"""FeedbackEngine on hand-made conversations with a fake coder."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from trainer.feedback.engine import FeedbackEngine
+
+
+@dataclass(frozen=True)
+class FakeCoded:
+    code: str
+    confidence: float
+
+
+class FakeCoder:
+    """Maps known utterances (case and end punctuation ignored) to codes; else "other"."""
+
+    def __init__(self, codes: dict[str, str]) -> None:
+        self._codes = {self._key(text): code for text, code in codes.items()}
+        self.calls: list[tuple[str, list[tuple[str, str]]]] = []
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return text.strip().rstrip(".?!").lower()
+
+    def code(self, text, context):
+        self.calls.append((text, list(context)))
+        code = self._codes.get(self._key(text))
+        return FakeCoded(code, 0.9) if code else FakeCoded("other", 0.4)
+
+
+CODES = {
+    "Are you sleeping": "question_closed",
+    "Do you drink coffee": "question_closed",
+    "Is it work": "question_closed",
+    "Is it home": "question_closed",
+    "Do you exercise": "question_closed",
+    "You sound exhausted": "reflection_complex",
+    "That sounds hard": "reflection_simple",
+    "How long has this been going on": "question_open",
+    "You should talk to HR": "advise",
+    "Would it be ok if I shared an idea": "question_closed",
+    "Some people find it helps to write a list": "advise",
+    "How is work going": "question_open",
+    "What brings you here today": "question_open",
+    "Work has been piling up and you feel stressed": "reflection_simple",
+    "That took courage": "affirm",
+    "Bananas are yellow": "gibberish-code",
+}
+
+REQUIRED_KEYS = {
+    "code", "confidence", "utterance_codes", "feeling_reflected", "content_reflected",
+    "missed_opportunity", "righting_reflex", "questions_in_turn", "closed_question_run",
+    "interrupted", "response_latency_ms", "speaking_rate_wpm", "attunement",
+    "running_attunement", "components", "nudge", "talk_share",
+}
+
+
+@pytest.fixture
+def engine():
+    return FeedbackEngine(FakeCoder(CODES))
+
+
+def test_feedback_dict_has_every_key(engine):
+    engine.client_turn("I haven't been sleeping well.", 0.0, 2.0)
+    feedback = engine.trainee_turn("That sounds hard.", 3.0, 4.0)
+    assert REQUIRED_KEYS <= set(feedback)
+    assert 0 <= feedback["attunement"] <= 100
+    json.dumps(feedback)
+
+
+def test_three_stacked_closed_questions(engine):
+    engine.client_turn("I haven't been sleeping well.", 0.0, 2.0)
+    feedback = engine.trainee_turn("Are you sleeping? Do you drink coffee? Is it work?",
+                                   3.0, 6.0)
+    assert feedback["code"] == "question_closed"
+    assert feedback["questions_in_turn"] == 3
+    assert [u["code"] for u in feedback["utterance_codes"]] == ["question_closed"] * 3
+    assert feedback["closed_question_run"] == 1
+    assert feedback["components"]["penalty_stacked_questions"] == -15.0
+    assert feedback["nudge"] == "Three questions at once — ask one, then listen."
+
+
+def test_reflection_naming_feeling_synonym(engine):
+    engine.client_turn("I'm so drained.", 0.0, 1.5)
+    feedback = engine.trainee_turn("You sound exhausted.", 2.5, 3.5)
+    assert feedback["code"] == "reflection_complex"
+    assert feedback["feeling_reflected"] is True
+    assert feedback["missed_opportunity"] is False
+    assert feedback["components"]["feeling"] == 1.0
+    assert "content" not in feedback["components"]  # "drained" is a feeling, not content
+    assert feedback["nudge"] == "Nice reflection — you named the feeling."
+    assert feedback["attunement"] == 100.0
+
+
+def test_advice_before_any_reflection_is_righting_reflex(engine):
+    engine.client_turn("My boss keeps piling work on me and I'm so stressed.", 0.0, 3.0)
+    feedback = engine.trainee_turn("You should talk to HR.", 4.0, 5.0)
+    assert feedback["righting_reflex"] is True
+    assert feedback["righting_reflex_severity"] == 2
+    assert feedback["missed_opportunity"] is True
+    assert feedback["nudge"] == (
+        "Advice before permission — try asking if they'd like ideas first.")
+    assert feedback["attunement"] < 20
+
+
+def test_advice_after_permission_not_flagged(engine):
+    engine.client_turn("Work has been piling up and I'm so stressed.", 0.0, 3.0)
+    engine.trainee_turn("Work has been piling up and you feel stressed.", 4.0, 6.0)
+    engine.client_turn("Yes, exactly.", 6.5, 7.0)
+    engine.trainee_turn("Would it be ok if I shared an idea?", 8.0, 9.0)
+    engine.client_turn("Sure, go ahead.", 9.5, 10.0)
+    feedback = engine.trainee_turn("Some people find it helps to write a list.", 11.0, 13.0)
+    assert feedback["code"] == "advise"
+    assert feedback["righting_reflex"] is False
+    assert feedback["nudge"] != (
+        "Advice before permission — try asking if they'd like ideas first.")
+
+
+def test_emotional_disclosure_answered_with_question_is_missed(engine):
+    engine.client_turn("I just feel so alone since she left.", 0.0, 3.0)
+    feedback = engine.trainee_turn("How is work going?", 4.0, 5.0)
+    assert feedback["missed_opportunity"] is True
+    assert feedback["missed_reason"] == "question"
+    assert feedback["nudge"] == "They told you how they feel — try naming it back."
+    summary = engine.summary()
+    assert summary["missed_opportunities"] == [{
+        "turn_index": 0, "client": "I just feel so alone since she left.",
+        "trainee": "How is work going?", "reason": "question"}]
+
+
+def test_interruption_and_latency_from_timings(engine):
+    engine.client_turn("I don't know where to start with all this.", 0.0, 5.0)
+    early = engine.trainee_turn("That sounds hard.", 4.2, 5.5)
+    assert early["interrupted"] is True
+    assert early["response_latency_ms"] == pytest.approx(-800.0)
+    assert early["nudge"] == "You came in while they were still speaking — let them finish."
+    engine.client_turn("Yes.", 6.0, 7.0)
+    later = engine.trainee_turn("That sounds hard.", 8.5, 9.5)
+    assert later["interrupted"] is False
+    assert later["response_latency_ms"] == pytest.approx(1500.0)
+
+
+def test_explicit_interrupted_overrides_timings(engine):
+    engine.client_turn("I don't know.", 0.0, 5.0)
+    feedback = engine.trainee_turn("That sounds hard.", 4.0, 6.0, interrupted=False)
+    assert feedback["interrupted"] is False
+    engine.client_turn("Right.", 7.0, 8.0)
+    feedback = engine.trainee_turn("That sounds hard.", 9.0, 10.0, interrupted=True)
+    assert feedback["interrupted"] is True
+
+
+def test_talk_share_and_speaking_rate(engine):
+    engine.client_turn("I have had a really rough month.", 0.0, 6.0)
+    first = engine.trainee_turn("one two three four five six seven eight nine ten",
+                                7.0, 11.0)
+    assert first["talk_share"] == pytest.approx(4.0 / 10.0)
+    assert first["speaking_rate_wpm"] == pytest.approx(150.0)
+    engine.client_turn("It's been a lot.", 12.0, 16.0)
+    second = engine.trainee_turn("That sounds hard.", 17.0, 19.0)
+    assert second["talk_share"] == pytest.approx(6.0 / 16.0)
+    assert engine.summary()["talk_share"] == pytest.approx(0.375)
+
+
+def test_unpunctuated_turn_is_split_and_reflection_is_primary(engine):
+    engine.client_turn("I can't sleep.", 0.0, 1.0)
+    feedback = engine.trainee_turn("that sounds hard how long has this been going on",
+                                   2.0, 5.0)
+    assert [u["code"] for u in feedback["utterance_codes"]] == [
+        "reflection_simple", "question_open"]
+    assert feedback["code"] == "reflection_simple"
+    assert feedback["questions_in_turn"] == 1
+
+
+def test_coder_gets_history_as_context():
+    coder = FakeCoder(CODES)
+    engine = FeedbackEngine(coder)
+    engine.client_turn("I'm so drained.", 0.0, 1.0)
+    engine.trainee_turn("You sound exhausted.", 2.0, 3.0)
+    assert coder.calls[-1] == ("You sound exhausted.", [("client", "I'm so drained.")])
+    assert engine.history == [("client", "I'm so drained."),
+                              ("trainee", "You sound exhausted.")]
+
+
+def test_unknown_code_becomes_other(engine):
+    feedback = engine.trainee_turn("Bananas are yellow.", 0.0, 1.0)
+    assert feedback["code"] == "other"
+    assert feedback["response_latency_ms"] is None
+
+
+def test_closed_question_run_nudges_without_repeating(engine):
+    nudges = []
+    for i, question in enumerate(["Is it work?", "Is it home?", "Do you exercise?",
+                                  "Are you sleeping?"]):
+        engine.client_turn("I suppose.", 10.0 * i, 10.0 * i + 1)
+        feedback = engine.trainee_turn(question, 10.0 * i + 2, 10.0 * i + 3)
+        nudges.append(feedback["nudge"])
+        assert feedback["closed_question_run"] == i + 1
+    assert nudges[0] is None
+    assert nudges[1] == "Several yes/no questions — try an open one: \"what\" or \"how\"."
+    assert nudges[2] == "Three questions in a row — try reflecting what you heard."
+    assert nudges[3] == "Several yes/no questions — try an open one: \"what\" or \"how\"."
+    assert all(a != b for a, b in zip(nudges, nudges[1:]) if a)
+
+
+def test_same_nudge_not_twice_in_a_row(engine):
+    engine.client_turn("I feel so alone.", 0.0, 1.0)
+    first = engine.trainee_turn("How is work going?", 2.0, 3.0)
+    engine.client_turn("I'm still so lonely.", 4.0, 5.0)
+    second = engine.trainee_turn("What brings you here today?", 6.0, 7.0)
+    assert first["nudge"] == "They told you how they feel — try naming it back."
+    assert second["missed_opportunity"] is True
+    assert second["nudge"] is None
+
+
+def _script(engine, start):
+    engine.client_turn("My boss keeps piling work on me and I'm so stressed.",
+                       start, start + 3)
+    return engine.trainee_turn("Work has been piling up and you feel stressed.",
+                               start + 4, start + 6)
+
+
+def test_snapshot_restore_gives_identical_results(engine):
+    engine.client_turn("I'm so drained.", 0.0, 1.5)
+    engine.trainee_turn("You sound exhausted.", 2.5, 3.5)
+    snap = engine.snapshot()
+    history_before = engine.history
+    first = _script(engine, 10.0)
+    summary_first = engine.summary()
+    engine.trainee_turn("You should talk to HR.", 20.0, 21.0)  # diverge
+    engine.restore(snap)
+    assert engine.history == history_before
+    second = _script(engine, 10.0)
+    assert second == first
+    assert engine.summary() == summary_first
+
+
+def test_restore_rejects_other_objects(engine):
+    with pytest.raises(TypeError):
+        engine.restore({"history": []})
+
+
+def test_summary_through_engine(engine):
+    script = [
+        ("I'm so drained.", "You sound exhausted."),
+        ("Work never stops.", "That sounds hard."),
+        ("I can't cope any more.", "How long has this been going on?"),
+        ("Months.", "You sound exhausted."),
+    ]
+    t = 0.0
+    for client, trainee in script:
+        engine.client_turn(client, t, t + 2)
+        engine.trainee_turn(trainee, t + 3, t + 4)
+        t += 10
+    summary = engine.summary()
+    assert summary["turns"] == 4
+    assert (summary["reflections"], summary["questions"]) == (3, 1)
+    assert summary["rq_band"] == "good"
+    assert summary["complex_reflection_pct"] == pytest.approx(66.7, abs=0.1)
+    assert summary["median_latency_ms"] == pytest.approx(1000.0)
+    assert len(summary["strengths"]) == 3 and len(summary["practise"]) == 3
+    assert summary["mean_attunement"] is not None
+    json.dumps(summary)
+
+
+def test_turns_are_fast(engine):
+    engine.client_turn("My boss keeps piling work on me and I'm so stressed.", 0.0, 3.0)
+    started = time.perf_counter()
+    for i in range(40):
+        engine.trainee_turn("that sounds hard how long has this been going on "
+                            "and are you sleeping", 4.0 + i, 5.0 + i)
+    per_turn_ms = (time.perf_counter() - started) * 1000 / 40
+    assert per_turn_ms < 50

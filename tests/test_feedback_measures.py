@@ -1,0 +1,411 @@
+"""Feeling lexicon, measures, scoring, nudges and summary with known right answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from trainer.feedback import measures as m
+from trainer.feedback.feelings import feelings_in
+from trainer.feedback.nudges import NudgeFacts, candidates, choose_nudge
+from trainer.feedback.scoring import (
+    DEFAULT_WEIGHTS,
+    ScoreWeights,
+    TurnFacts,
+    running_score,
+    score_turn,
+)
+from trainer.feedback.summary import (
+    BELOW_FAIR,
+    FAIR,
+    GOOD,
+    TurnRecord,
+    band_higher_is_better,
+    rq_band,
+    summarize,
+)
+
+U = m.UtteranceCode
+
+
+# -- feelings ---------------------------------------------------------------------------
+
+
+def families(text):
+    return [f.family for f in feelings_in(text)]
+
+
+@pytest.mark.parametrize(
+    "text, family",
+    [
+        ("I'm so drained", "tired"),
+        ("you sound exhausted", "tired"),
+        ("I'm completely burned out", "tired"),
+        ("I'm at the end of my rope", "overwhelmed"),
+        ("honestly I can't cope any more", "overwhelmed"),
+        ("I'm fed up with all of it", "angry"),
+        ("she's been grieving for months", "sad"),
+        ("I was terrified", "anxious"),
+        ("I feel so lonely", "lonely"),
+        ("what's the point of trying", "hopeless"),
+        ("I felt betrayed", "hurt"),
+        ("I'm torn about it", "confused"),
+        ("I'm relieved it's over", "relieved"),
+        ("I feel guilty", "ashamed"),
+    ],
+)
+def test_feelings_in_finds_family(text, family):
+    assert family in families(text)
+
+
+def test_negated_feeling_is_not_counted():
+    assert families("I'm not angry") == []
+    assert families("I don't feel hopeless, just tired") == ["tired"]
+
+
+def test_frame_words_needed_for_ambiguous_words():
+    assert families("I lost my keys and sat down") == []
+    assert families("I feel lost") == ["confused"]
+    assert families("I feel so down and alone") == ["sad", "lonely"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my car is broken", "I am used to it", "it is better to wait", "the price is low",
+     "I hope you are well", "we sat down to eat"],
+)
+def test_common_words_are_not_feelings(text):
+    assert feelings_in(text) == []
+
+
+def test_intensity_modifiers():
+    (plain,) = feelings_in("I'm sad")
+    (strong,) = feelings_in("I'm really sad")
+    (mild,) = feelings_in("I'm a bit sad")
+    assert (mild.intensity, plain.intensity, strong.intensity) == (1, 2, 3)
+
+
+def test_longest_phrase_wins():
+    found = feelings_in("I'm worn out")
+    assert [(f.family, f.word) for f in found] == [("tired", "worn out")]
+
+
+# -- splitting and codes ----------------------------------------------------------------
+
+
+def test_split_on_punctuation_and_question_starts():
+    assert m.split_utterances("Are you sleeping? Do you eat? Is it work?") == [
+        "Are you sleeping?", "Do you eat?", "Is it work?"]
+    assert m.split_utterances("that sounds hard how long has this been going on") == [
+        "that sounds hard", "how long has this been going on"]
+
+
+def test_no_split_inside_embedded_question():
+    assert m.split_utterances("is it work or is it home") == ["is it work or is it home"]
+    assert m.split_utterances("I wonder what you make of that") == [
+        "I wonder what you make of that"]
+    assert m.split_utterances("tell me how it felt") == ["tell me how it felt"]
+
+
+def test_primary_code_prefers_reflection_over_question():
+    turn = [U("That sounds hard.", "reflection_simple", 0.8),
+            U("What happened?", "question_open", 0.9)]
+    assert m.primary_code(turn).code == "reflection_simple"
+    assert m.questions_in_turn(turn) == 1
+
+
+def test_three_closed_questions_are_stacked():
+    turn = [U("Are you sleeping?", "question_closed", 0.9),
+            U("Do you eat?", "question_closed", 0.9),
+            U("Is it work?", "question_closed", 0.9)]
+    assert m.questions_in_turn(turn) == 3
+    assert m.stacked_questions(turn)
+    assert not m.stacked_questions(turn[:1])
+
+
+def test_closed_question_run():
+    closed = [U("Is it work?", "question_closed", 0.9)]
+    reflection = [U("Work is wearing you down.", "reflection_simple", 0.9)]
+    run = 0
+    for turn in (closed, closed, closed):
+        run = m.next_run(run, m.is_closed_question_turn(turn))
+    assert run == 3
+    assert m.next_run(run, m.is_closed_question_turn(reflection)) == 0
+
+
+# -- feeling and content capture --------------------------------------------------------
+
+
+def test_feeling_capture_synonym_and_intensity():
+    capture = m.feeling_capture("I'm so drained", "You sound exhausted")
+    assert capture.applicable and capture.reflected
+    assert capture.intensity_match and capture.score == 1.0
+
+
+def test_feeling_capture_intensity_mismatch():
+    capture = m.feeling_capture("I'm absolutely devastated", "You seem a bit sad")
+    assert capture.reflected and not capture.intensity_match
+    assert capture.score == 0.8
+
+
+def test_feeling_capture_related_family_is_partial():
+    capture = m.feeling_capture("I feel so hurt by what she said", "That left you sad")
+    assert not capture.reflected and capture.score == 0.5
+
+
+def test_feeling_capture_not_applicable_without_client_feeling():
+    capture = m.feeling_capture("I went to the shops on Tuesday", "You feel sad")
+    assert not capture.applicable and not capture.reflected
+
+
+def test_content_capture_uses_stems_and_stopwords():
+    capture = m.content_capture(
+        "I lost my job last week and my wife keeps worrying about money",
+        "So losing the job has your wife worried about money",
+    )
+    assert capture.reflected and capture.score == 1.0
+    assert {m.stem(w) for w in ("job", "wife", "money")} <= set(capture.shared)
+    unrelated = m.content_capture("I lost my job last week", "How is the weather there")
+    assert not unrelated.reflected and unrelated.score == 0.0
+
+
+def test_feeling_words_are_not_content():
+    assert m.content_stems("I'm so drained by work") == (m.stem("work"),)
+    assert not m.content_capture("I'm so drained", "You sound exhausted").applicable
+
+
+# -- missed opportunity and righting reflex ---------------------------------------------
+
+
+def _capture(client, trainee):
+    return m.feeling_capture(client, trainee), m.content_capture(client, trainee)
+
+
+def test_disclosure_answered_with_question_is_missed():
+    client = "I just feel so alone since she left."
+    trainee = [U("How is work going?", "question_open", 0.9)]
+    result = m.missed_opportunity(client, trainee, *_capture(client, "How is work going?"))
+    assert result.missed and result.reason == "question"
+
+
+def test_disclosure_answered_with_reflection_is_not_missed():
+    client = "I just feel so alone since she left."
+    text = "Since she left you've felt really lonely."
+    trainee = [U(text, "reflection_complex", 0.9)]
+    assert not m.missed_opportunity(client, trainee, *_capture(client, text)).missed
+
+
+def test_relief_is_not_a_difficult_disclosure():
+    assert m.emotional_disclosure("I'm exhausted")
+    assert not m.emotional_disclosure("I'm so relieved it's over")
+
+
+def test_no_disclosure_no_missed_opportunity():
+    client = "I work at the post office."
+    trainee = [U("What do you do there?", "question_open", 0.9)]
+    assert not m.missed_opportunity(client, trainee, *_capture(client, "x")).missed
+
+
+def test_advice_before_any_reflection_is_worst_righting_reflex():
+    advice = [U("You should talk to HR.", "advise", 0.9)]
+    result = m.righting_reflex(advice, "My boss is awful.", None, reflected_before=False)
+    assert result.flagged and result.severity == 2
+    later = m.righting_reflex(advice, "My boss is awful.", None, reflected_before=True)
+    assert later.flagged and later.severity == 1
+
+
+def test_advice_after_permission_is_not_flagged():
+    advice = [U("Some people find a list helps.", "advise", 0.9)]
+    result = m.righting_reflex(
+        advice, "Sure, go ahead.", "Would it be ok if I shared an idea?", False)
+    assert not result.flagged and result.permission
+
+
+def test_permission_in_same_turn_and_when_client_asks():
+    turn = [U("Can I share something that helped others?", "question_closed", 0.9),
+            U("Many people try a daily walk.", "advise", 0.9)]
+    assert not m.righting_reflex(turn, "I'm so tired.", None, False).flagged
+    advice = [U("Try a daily walk.", "advise", 0.9)]
+    assert not m.righting_reflex(advice, "What should I do?", None, False).flagged
+
+
+def test_declined_permission_still_flags_advice():
+    advice = [U("Try a daily walk.", "advise", 0.9)]
+    result = m.righting_reflex(
+        advice, "No, not really.", "Would you like some ideas?", False)
+    assert result.flagged
+
+
+# -- timing -----------------------------------------------------------------------------
+
+
+def test_latency_interruption_talk_share_rate():
+    assert m.response_latency_ms(5.0, 6.5) == pytest.approx(1500.0)
+    assert m.response_latency_ms(5.0, 4.2) == pytest.approx(-800.0)
+    assert m.interrupted(5.0, 4.2) and not m.interrupted(5.0, 5.3)
+    assert m.response_latency_ms(None, 1.0) is None
+    assert m.talk_share(2.0, 6.0) == pytest.approx(0.25)
+    assert m.talk_share(0.0, 0.0) is None
+    assert m.speaking_rate_wpm("one two three four five six seven eight nine ten",
+                               0.0, 4.0) == pytest.approx(150.0)
+    assert m.longest_silence_ms([1200.0, -300.0, None, 4000.0]) == 4000.0
+    assert m.median_latency_ms([1000.0, -300.0, 3000.0, 2000.0]) == 2000.0
+
+
+# -- scoring ----------------------------------------------------------------------------
+
+
+def _facts(**overrides):
+    base = dict(primary_code="reflection_complex", feeling_applicable=True,
+                feeling_score=1.0, content_applicable=True, content_score=1.0,
+                righting_reflex_severity=0, questions_in_turn=0, interrupted=False,
+                missed_opportunity=False)
+    base.update(overrides)
+    return TurnFacts(**base)
+
+
+def test_perfect_reflection_scores_100_and_penalties_lower_it():
+    assert score_turn(_facts()).attunement == 100.0
+    interrupted = score_turn(_facts(interrupted=True))
+    assert interrupted.attunement == 100.0 - DEFAULT_WEIGHTS.interruption_penalty
+    assert interrupted.components_dict()["penalty_interruption"] == -10.0
+
+
+def test_advice_missing_feeling_scores_low_and_clamps():
+    bad = score_turn(_facts(primary_code="advise", feeling_score=0.0, content_score=0.0,
+                            righting_reflex_severity=2, missed_opportunity=True))
+    assert bad.attunement == 0.0
+    simple = score_turn(_facts(primary_code="reflection_simple", feeling_score=0.0))
+    assert 50 < simple.attunement < 100
+
+
+def test_inapplicable_components_are_left_out():
+    opening = score_turn(_facts(primary_code="question_open", feeling_applicable=False,
+                                content_applicable=False))
+    assert opening.attunement == 60.0
+    assert set(opening.components) == {"response"}
+
+
+def test_stacked_questions_penalty_grows_and_caps():
+    two = score_turn(_facts(questions_in_turn=2)).penalties["stacked_questions"]
+    three = score_turn(_facts(questions_in_turn=3)).penalties["stacked_questions"]
+    many = score_turn(_facts(questions_in_turn=9)).penalties["stacked_questions"]
+    assert (two, three, many) == (10.0, 15.0, 20.0)
+
+
+def test_weights_are_frozen_and_running_score_is_ema():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_WEIGHTS.response = 1.0
+    assert running_score(None, 80.0) == 80.0
+    assert running_score(80.0, 40.0, ScoreWeights(running_alpha=0.5)) == 60.0
+
+
+# -- nudges -----------------------------------------------------------------------------
+
+
+def _nudge_facts(**overrides):
+    base = dict(righting_reflex=False, missed_opportunity=False, interrupted=False,
+                questions_in_turn=0, question_run=0, closed_question_run=0,
+                reflected=False, complex_reflection=False, feeling_reflected=False)
+    base.update(overrides)
+    return NudgeFacts(**base)
+
+
+def test_nudge_priority_and_no_repeat():
+    facts = _nudge_facts(righting_reflex=True, missed_opportunity=True,
+                         questions_in_turn=3)
+    first = choose_nudge(facts, None)
+    assert first.text == "Advice before permission — try asking if they'd like ideas first."
+    second = choose_nudge(facts, first.key)
+    assert second.text == "They told you how they feel — try naming it back."
+    assert len(candidates(facts)) == 3
+
+
+def test_no_nudge_when_only_candidate_repeats():
+    facts = _nudge_facts(interrupted=True)
+    assert choose_nudge(facts, None).key == "interruption"
+    assert choose_nudge(facts, "interruption") is None
+    assert choose_nudge(_nudge_facts(), None) is None
+
+
+def test_question_run_and_praise_nudges():
+    run = choose_nudge(_nudge_facts(question_run=3), None)
+    assert run.text == "Three questions in a row — try reflecting what you heard."
+    praise = choose_nudge(_nudge_facts(reflected=True, feeling_reflected=True), None)
+    assert praise.text == "Nice reflection — you named the feeling."
+
+
+# -- summary ----------------------------------------------------------------------------
+
+
+def _record(index, codes, **overrides):
+    base = dict(
+        index=index, client_text="I feel so tired", trainee_text="text",
+        utterances=tuple(U(f"u{i}", c, 0.9) for i, c in enumerate(codes)),
+        primary_code=m.primary_code([U("", c, 0.9) for c in codes]).code,
+        feeling_applicable=True, feeling_reflected=True, content_applicable=True,
+        content_reflected=True, missed_reason=None, righting_reflex_severity=0,
+        questions_in_turn=sum(c.startswith("question") for c in codes),
+        closed_question_run=0, interrupted=False, latency_ms=900.0,
+        speaking_rate_wpm=140.0, attunement=80.0,
+    )
+    base.update(overrides)
+    return TurnRecord(**base)
+
+
+def test_summary_bands_from_known_counts():
+    turns = [
+        _record(0, ["reflection_complex"]),
+        _record(1, ["reflection_simple", "question_open"]),
+        _record(2, ["reflection_complex"]),
+        _record(3, ["reflection_simple", "question_closed"], closed_question_run=1),
+    ]
+    summary = summarize(turns, trainee_seconds=30.0, client_seconds=70.0).to_dict()
+    assert (summary["reflections"], summary["questions"]) == (4, 2)
+    assert summary["rq_ratio"] == 2.0 and summary["rq_band"] == GOOD
+    assert summary["complex_reflection_pct"] == 50.0
+    assert summary["complex_reflection_band"] == GOOD
+    assert summary["open_question_pct"] == 50.0 and summary["open_question_band"] == FAIR
+    assert summary["talk_share"] == 0.3 and summary["talk_share_band"] == GOOD
+    assert summary["code_counts"]["reflection_complex"] == 2
+    assert summary["median_latency_ms"] == 900.0
+    assert len(summary["strengths"]) == 3 and len(summary["practise"]) == 3
+    assert not set(summary["strengths"]) & set(summary["practise"])
+    json.dumps(summary)
+
+
+def test_summary_lists_missed_opportunities_and_advice():
+    turns = [
+        _record(0, ["question_closed"], client_text="I'm so scared", trainee_text="Is it work?",
+                missed_reason="question", feeling_reflected=False),
+        _record(1, ["advise"], righting_reflex_severity=2, missed_reason="advice",
+                client_text="I can't cope", trainee_text="Try yoga.", feeling_reflected=False),
+        _record(2, ["advise"], righting_reflex_severity=1, interrupted=True),
+    ]
+    summary = summarize(turns, trainee_seconds=60.0, client_seconds=40.0).to_dict()
+    assert summary["missed_opportunities"] == [
+        {"turn_index": 0, "client": "I'm so scared", "trainee": "Is it work?",
+         "reason": "question"},
+        {"turn_index": 1, "client": "I can't cope", "trainee": "Try yoga.",
+         "reason": "advice"},
+    ]
+    assert summary["advice_without_permission"] == 2
+    assert summary["advice_without_permission_band"] == BELOW_FAIR
+    assert summary["talk_share_band"] == BELOW_FAIR
+    assert summary["rq_ratio"] == 0.0 and summary["rq_band"] == BELOW_FAIR
+    practise = " ".join(summary["practise"])
+    assert "without asking first 2 times" in practise
+
+
+def test_band_helpers():
+    assert rq_band(3, 2) == FAIR and rq_band(1, 2) == BELOW_FAIR
+    assert rq_band(2, 0) == GOOD and rq_band(0, 0) is None
+    assert band_higher_is_better(0.45, 0.4, 0.5) == FAIR
+    assert band_higher_is_better(None, 0.4, 0.5) is None
+
+
+def test_short_session_has_no_strengths_yet():
+    summary = summarize([_record(0, ["reflection_simple"])], 5.0, 5.0).to_dict()
+    assert summary["strengths"] == [] and summary["practise"] == []

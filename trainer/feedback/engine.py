@@ -1,0 +1,239 @@
+"""The feedback engine: turns transcripts and VAD timings into per-turn feedback.
+
+No threads and no Qt: the session calls ``client_turn`` and ``trainee_turn`` in order and
+forwards the returned dict in a ``FeedbackReady`` event. All state lives in one frozen
+``EngineState``; every call builds a new one, so ``snapshot()`` is just the current state
+and ``restore()`` puts it back ("try it again" rewinds without replaying anything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from trainer.feedback import measures as m
+from trainer.feedback.nudges import NudgeFacts, choose_nudge
+from trainer.feedback.scoring import (
+    DEFAULT_WEIGHTS,
+    ScoreWeights,
+    TurnFacts,
+    running_score,
+    score_turn,
+)
+from trainer.feedback.summary import TurnRecord, summarize
+
+TRAINEE, CLIENT = "trainee", "client"
+
+
+class CodedUtteranceLike(Protocol):
+    code: str
+    confidence: float
+
+
+class Coder(Protocol):
+    def code(self, text: str, context: list[tuple[str, str]]) -> CodedUtteranceLike: ...
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """Everything the engine remembers; immutable so a snapshot is the state itself."""
+
+    history: tuple[tuple[str, str], ...] = ()
+    turns: tuple[TurnRecord, ...] = ()
+    client_text: str = ""  # the client's last turn (joined if they spoke twice in a row)
+    client_end_s: float | None = None
+    last_speaker: str | None = None
+    previous_trainee_text: str | None = None
+    reflected_so_far: bool = False
+    question_run: int = 0
+    closed_question_run: int = 0
+    last_nudge_key: str | None = None
+    running_attunement: float | None = None
+    trainee_seconds: float = 0.0
+    client_seconds: float = 0.0
+
+
+class FeedbackEngine:
+    """Codes trainee turns and measures attunement against the client's last turn."""
+
+    def __init__(self, coder: Coder, weights: ScoreWeights = DEFAULT_WEIGHTS) -> None:
+        self._coder = coder
+        self._weights = weights
+        self._state = EngineState()
+
+    # -- conversation ------------------------------------------------------------------
+
+    @property
+    def history(self) -> list[tuple[str, str]]:
+        """The conversation so far as ``[(speaker, text), ...]``."""
+        return list(self._state.history)
+
+    def client_turn(self, text: str, start_s: float, end_s: float) -> None:
+        """Record a client line with its speech start/end (engine clock, seconds)."""
+        state = self._state
+        continuing = state.last_speaker == CLIENT
+        client_text = f"{state.client_text} {text}".strip() if continuing else text
+        end = end_s if not continuing or state.client_end_s is None \
+            else max(end_s, state.client_end_s)
+        self._state = replace(
+            state,
+            history=state.history + ((CLIENT, text),),
+            client_text=client_text,
+            client_end_s=end,
+            last_speaker=CLIENT,
+            client_seconds=state.client_seconds + m.speech_seconds(start_s, end_s),
+        )
+
+    def trainee_turn(
+        self, text: str, start_s: float, end_s: float, interrupted: bool | None = None
+    ) -> dict[str, Any]:
+        """Code and measure one trainee turn; returns the per-turn feedback dict.
+
+        ``interrupted`` is computed from the timings (trainee start before client end)
+        unless given explicitly.
+        """
+        state = self._state
+        utterances = self._code_utterances(text, list(state.history))
+        primary = m.primary_code(utterances)
+        after_client = state.last_speaker == CLIENT
+        client_text = state.client_text
+        feeling = m.feeling_capture(client_text, text)
+        content = m.content_capture(client_text, text)
+        missed = m.missed_opportunity(client_text, utterances, feeling, content)
+        reflex = m.righting_reflex(
+            utterances, client_text, state.previous_trainee_text, state.reflected_so_far
+        )
+        questions = m.questions_in_turn(utterances)
+        question_run = m.next_run(state.question_run, m.is_question_turn(utterances))
+        closed_run = m.next_run(state.closed_question_run,
+                                m.is_closed_question_turn(utterances))
+        client_end = state.client_end_s if after_client else None
+        latency = m.response_latency_ms(client_end, start_s)
+        was_interrupted = (m.interrupted(client_end, start_s)
+                           if interrupted is None else bool(interrupted))
+        wpm = m.speaking_rate_wpm(text, start_s, end_s)
+        reflected = m.has_reflection(utterances)
+
+        score = score_turn(
+            TurnFacts(
+                primary_code=primary.code,
+                feeling_applicable=feeling.applicable,
+                feeling_score=feeling.score,
+                content_applicable=content.applicable,
+                content_score=content.score,
+                righting_reflex_severity=reflex.severity,
+                questions_in_turn=questions,
+                interrupted=was_interrupted,
+                missed_opportunity=missed.missed,
+            ),
+            self._weights,
+        )
+        running = running_score(state.running_attunement, score.attunement, self._weights)
+        nudge = choose_nudge(
+            NudgeFacts(
+                righting_reflex=reflex.flagged,
+                missed_opportunity=missed.missed,
+                interrupted=was_interrupted,
+                questions_in_turn=questions,
+                question_run=question_run,
+                closed_question_run=closed_run,
+                reflected=reflected,
+                complex_reflection=any(u.code == "reflection_complex" for u in utterances),
+                feeling_reflected=feeling.reflected,
+            ),
+            state.last_nudge_key,
+        )
+        trainee_seconds = state.trainee_seconds + m.speech_seconds(start_s, end_s)
+        share = m.talk_share(trainee_seconds, state.client_seconds)
+        record = TurnRecord(
+            index=len(state.turns),
+            client_text=client_text,
+            trainee_text=text,
+            utterances=tuple(utterances),
+            primary_code=primary.code,
+            feeling_applicable=feeling.applicable,
+            feeling_reflected=feeling.reflected,
+            content_applicable=content.applicable,
+            content_reflected=content.reflected,
+            missed_reason=missed.reason,
+            righting_reflex_severity=reflex.severity,
+            questions_in_turn=questions,
+            closed_question_run=closed_run,
+            interrupted=was_interrupted,
+            latency_ms=latency,
+            speaking_rate_wpm=wpm,
+            attunement=score.attunement,
+            nudge_key=nudge.key if nudge else None,
+        )
+        self._state = replace(
+            state,
+            history=state.history + ((TRAINEE, text),),
+            turns=state.turns + (record,),
+            last_speaker=TRAINEE,
+            previous_trainee_text=text,
+            reflected_so_far=state.reflected_so_far or reflected or feeling.reflected,
+            question_run=question_run,
+            closed_question_run=closed_run,
+            last_nudge_key=record.nudge_key,
+            running_attunement=running,
+            trainee_seconds=trainee_seconds,
+        )
+        return {
+            "turn_index": record.index,
+            "code": primary.code,
+            "confidence": primary.confidence,
+            "utterance_codes": [u.to_dict() for u in utterances],
+            "feeling_reflected": feeling.reflected,
+            "feeling_score": feeling.score,
+            "intensity_match": feeling.intensity_match,
+            "client_feelings": [f.family for f in feeling.client_feelings],
+            "trainee_feelings": [f.family for f in feeling.trainee_feelings],
+            "content_reflected": content.reflected,
+            "content_score": round(content.score, 3),
+            "content_shared": list(content.shared),
+            "missed_opportunity": missed.missed,
+            "missed_reason": missed.reason,
+            "righting_reflex": reflex.flagged,
+            "righting_reflex_severity": reflex.severity,
+            "questions_in_turn": questions,
+            "stacked_questions": questions >= m.STACKED_QUESTIONS,
+            "question_run": question_run,
+            "closed_question_run": closed_run,
+            "interrupted": was_interrupted,
+            "response_latency_ms": None if latency is None else round(latency, 1),
+            "speaking_rate_wpm": None if wpm is None else round(wpm, 1),
+            "attunement": score.attunement,
+            "running_attunement": running,
+            "components": score.components_dict(),
+            "nudge": nudge.text if nudge else None,
+            "nudge_key": nudge.key if nudge else None,
+            "talk_share": None if share is None else round(share, 3),
+        }
+
+    def _code_utterances(
+        self, text: str, context: list[tuple[str, str]]
+    ) -> list[m.UtteranceCode]:
+        pieces = m.split_utterances(text) or [text]
+        coded = []
+        for piece in pieces:
+            result = self._coder.code(piece, context)
+            code = result.code if result.code in m.ALL_CODES else "other"
+            coded.append(m.UtteranceCode(piece, code, float(result.confidence)))
+        return coded
+
+    # -- summary and rewind ----------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """The session summary (see ``trainer/feedback/summary.py``), JSON-ready."""
+        state = self._state
+        return summarize(state.turns, state.trainee_seconds, state.client_seconds).to_dict()
+
+    def snapshot(self) -> EngineState:
+        """The current state; immutable, so it can be kept and restored later."""
+        return self._state
+
+    def restore(self, snapshot: EngineState) -> None:
+        """Rewind to a snapshot taken earlier from this (or an identical) engine."""
+        if not isinstance(snapshot, EngineState):
+            raise TypeError(f"expected an EngineState snapshot, got {type(snapshot).__name__}")
+        self._state = snapshot

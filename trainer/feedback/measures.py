@@ -1,0 +1,475 @@
+"""Attunement measures: pure functions of transcripts, utterance codes and VAD timings.
+
+Nothing here keeps state; ``engine.py`` feeds in the conversation so far and stores the
+results. See ``docs/feedback.md`` for what each measure means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+from typing import Sequence
+
+from trainer.feedback.feelings import (
+    NEGATIVE_FAMILIES,
+    Feeling,
+    feelings_in,
+    related,
+    strongest,
+    tokens,
+)
+
+QUESTION_CODES = frozenset({"question_open", "question_closed"})
+REFLECTION_CODES = frozenset({"reflection_simple", "reflection_complex"})
+ADVICE_CODES = frozenset({"advise", "inform"})
+ALL_CODES = (
+    "question_open", "question_closed", "reflection_simple", "reflection_complex",
+    "affirm", "advise", "inform", "other",
+)
+
+# Which utterance code stands for the whole turn: a reflection beats a question in the
+# same turn, unsolicited advice beats a question, and so on.
+PRIMARY_CODE_PRIORITY = (
+    "reflection_complex", "reflection_simple", "advise", "question_open",
+    "question_closed", "inform", "affirm", "other",
+)
+
+# ---------------------------------------------------------------------------------------
+# Splitting a turn into utterances
+# ---------------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])[\"')\]]*\s+|(?<=[.?!])$")
+_WH_WORDS = frozenset("what how why when where who which".split())
+_AUXILIARIES = frozenset(
+    "do does did are is was were have has had can could would will should shall may "
+    "might".split()
+)
+_SUBJECTS = frozenset("you it there that he she they we things this your".split())
+_WH_FOLLOWERS = _AUXILIARIES | frozenset("long much many often else about kind sort".split())
+# Words after which a wh-word or auxiliary continues the same sentence ("I wonder what
+# you ...", "tell me how it felt", "more or are you ...").
+_NO_SPLIT_AFTER = frozenset(
+    "know wonder wondering sure tell me see understand asking ask about of on is that "
+    "exactly remember idea decide matter matters explain figure out show or and but "
+    "because if so than like hear heard care notice noticed wondered imagine "
+    "guess curious what how why when where who which".split()
+) | _WH_WORDS
+_MIN_WORDS_BEFORE_SPLIT = 3
+
+
+def split_utterances(text: str) -> list[str]:
+    """Cut a turn into utterances at sentence ends and at clear question starts.
+
+    Recognised speech often has no punctuation, so "that sounds hard how long has this
+    been going on" is cut before "how long". A new question start is a wh-word followed
+    by an auxiliary ("what do", "how long") or an auxiliary followed by a subject
+    ("are you", "is it"), preceded by at least three words that do not embed it ("I
+    wonder what ...", "tell me how ...").
+    """
+    utterances: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        sentence = sentence.strip()
+        if sentence:
+            utterances.extend(_split_at_question_starts(sentence))
+    return utterances
+
+
+def _split_at_question_starts(sentence: str) -> list[str]:
+    words = sentence.split()
+    lowered = [_bare(word) for word in words]
+    pieces: list[str] = []
+    start = 0
+    for i in range(1, len(words) - 1):
+        if i - start < _MIN_WORDS_BEFORE_SPLIT or _ends_clause(words[i - 1]):
+            continue
+        if lowered[i - 1] in _NO_SPLIT_AFTER:
+            continue
+        if _starts_question(lowered[i], lowered[i + 1]):
+            pieces.append(" ".join(words[start:i]))
+            start = i
+    pieces.append(" ".join(words[start:]))
+    return pieces
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[^a-z']", "", word.lower().replace("\u2019", "'"))
+
+
+def _ends_clause(word: str) -> bool:
+    return word.endswith((",", ";", ":"))
+
+
+def _starts_question(word: str, following: str) -> bool:
+    if word in _WH_WORDS:
+        return following in _WH_FOLLOWERS
+    if word in {"what's", "how's", "where's", "who's", "why's"}:
+        return True
+    return word in _AUXILIARIES and following in _SUBJECTS
+
+
+# ---------------------------------------------------------------------------------------
+# Codes for a turn
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UtteranceCode:
+    """One utterance of a turn with the coder's verdict."""
+
+    text: str
+    code: str
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "code": self.code, "confidence": self.confidence}
+
+
+def primary_code(utterances: Sequence[UtteranceCode]) -> UtteranceCode:
+    """The utterance that stands for the turn (see ``PRIMARY_CODE_PRIORITY``)."""
+    if not utterances:
+        return UtteranceCode("", "other", 0.0)
+    rank = {code: i for i, code in enumerate(PRIMARY_CODE_PRIORITY)}
+    return min(utterances, key=lambda u: (rank.get(u.code, len(rank)), -u.confidence))
+
+
+def count_codes(utterances: Sequence[UtteranceCode], codes: frozenset[str]) -> int:
+    return sum(1 for u in utterances if u.code in codes)
+
+
+def questions_in_turn(utterances: Sequence[UtteranceCode]) -> int:
+    return count_codes(utterances, QUESTION_CODES)
+
+
+def has_reflection(utterances: Sequence[UtteranceCode]) -> bool:
+    return count_codes(utterances, REFLECTION_CODES) > 0
+
+
+STACKED_QUESTIONS = 2
+
+
+def stacked_questions(utterances: Sequence[UtteranceCode]) -> bool:
+    """Two or more questions in one turn."""
+    return questions_in_turn(utterances) >= STACKED_QUESTIONS
+
+
+def next_run(previous_run: int, counts: bool) -> int:
+    """Length of a run of consecutive turns after this one (0 when the run breaks)."""
+    return previous_run + 1 if counts else 0
+
+
+def is_closed_question_turn(utterances: Sequence[UtteranceCode]) -> bool:
+    """The turn's primary code is a closed question."""
+    return primary_code(utterances).code == "question_closed"
+
+
+def is_question_turn(utterances: Sequence[UtteranceCode]) -> bool:
+    """The turn asks something and reflects nothing."""
+    return primary_code(utterances).code in QUESTION_CODES
+
+
+# ---------------------------------------------------------------------------------------
+# Feeling and content capture
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeelingCapture:
+    """Did the trainee name the feeling the client expressed?
+
+    ``score``: 1.0 same family and intensity within one step, 0.8 same family but
+    intensity off, 0.5 a neighbouring family ("hurt" for "sad"), 0.0 none.
+    ``applicable`` is false when the client expressed no feeling.
+    """
+
+    applicable: bool
+    reflected: bool
+    score: float
+    client_feelings: tuple[Feeling, ...]
+    trainee_feelings: tuple[Feeling, ...]
+    intensity_match: bool
+
+
+def feeling_capture(client_text: str, trainee_text: str) -> FeelingCapture:
+    client = tuple(feelings_in(client_text))
+    trainee = tuple(feelings_in(trainee_text))
+    if not client:
+        return FeelingCapture(False, False, 0.0, client, trainee, False)
+    client_families = {f.family for f in client}
+    same = [f for f in trainee if f.family in client_families]
+    if same:
+        best = 0.0
+        intensity_match = False
+        for mine in same:
+            theirs = strongest([f for f in client if f.family == mine.family])
+            close = theirs is not None and abs(theirs.intensity - mine.intensity) <= 1
+            intensity_match = intensity_match or close
+            best = max(best, 1.0 if close else 0.8)
+        return FeelingCapture(True, True, best, client, trainee, intensity_match)
+    near = any(related(c.family, t.family) for c in client for t in trainee)
+    return FeelingCapture(True, False, 0.5 if near else 0.0, client, trainee, False)
+
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be
+    because been before being below between both but by can can't cannot could couldn't
+    did didn't do does doesn't doing don't down during each few for from further get gets
+    got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
+    herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its
+    itself just let's like me more most mustn't my myself no nor not now of off on once
+    only or other ought our ours ourselves out over own really same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them
+    themselves then there there's these they they'd they'll they're they've this those
+    through to too under until up very was wasn't we we'd we'll we're we've were weren't
+    what what's when when's where where's which while who who's whom why why's will with
+    won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
+    yeah yes okay ok um uh er erm hmm mm well kind sort sorta kinda thing things stuff
+    know think mean guess feel feeling feels felt sound sounds sounded seem seems lot
+    lots bit little much many even still always never ever maybe something anything
+    everything nothing someone anyone everyone say said says tell told go going gone
+    went make made want wanted one two im youre dont cant its thats gonna wanna right
+    actually basically literally pretty quite sure way back time""".split()
+)
+
+_SUFFIXES = ("ingly", "edly", "ness", "ment", "ings", "ing", "ies", "ied", "ed", "es",
+             "ly", "er", "s")
+
+
+def stem(word: str) -> str:
+    """A crude suffix-stripping stem: "worrying" -> "worry", "jobs" -> "job"."""
+    word = word.replace("'", "")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                return base + "y"
+            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # "stopped" -> "stop"
+            return _drop_final_e(base)
+    return _drop_final_e(word)
+
+
+def _drop_final_e(word: str) -> str:
+    """"lose" and "losing" meet at "los"."""
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
+def content_stems(text: str) -> tuple[str, ...]:
+    """Stems of the content words of ``text``, in order.
+
+    Content words: not stopwords, at least 3 letters, and not part of a feeling phrase
+    (feelings are measured by ``feeling_capture``, so "drained" → "exhausted" is not
+    penalised as missed content).
+    """
+    feeling_words = {w for f in feelings_in(text) for w in f.word.split()}
+    seen: dict[str, None] = {}
+    for word in tokens(text):
+        if word in STOPWORDS or len(word) < 3 or word in feeling_words:
+            continue
+        seen.setdefault(stem(word), None)
+    return tuple(seen)
+
+
+CONTENT_FULL_CREDIT_WORDS = 3
+CONTENT_REFLECTED_AT = 0.5
+
+
+@dataclass(frozen=True)
+class ContentCapture:
+    """How much of what the client said the trainee picked up.
+
+    ``score`` = shared content stems / min(3, client content stems), capped at 1:
+    picking up three of the client's key words (or all of them if fewer) is full credit.
+    ``reflected`` when ``score`` ≥ 0.5.
+    """
+
+    applicable: bool
+    reflected: bool
+    score: float
+    shared: tuple[str, ...]
+
+
+def content_capture(client_text: str, trainee_text: str) -> ContentCapture:
+    client = content_stems(client_text)
+    if not client:
+        return ContentCapture(False, False, 0.0, ())
+    trainee = set(content_stems(trainee_text))
+    shared = tuple(s for s in client if s in trainee)
+    score = min(1.0, len(shared) / min(CONTENT_FULL_CREDIT_WORDS, len(client)))
+    return ContentCapture(True, score >= CONTENT_REFLECTED_AT, score, shared)
+
+
+# ---------------------------------------------------------------------------------------
+# Missed opportunity and righting reflex
+# ---------------------------------------------------------------------------------------
+
+
+def emotional_disclosure(client_text: str) -> bool:
+    """The client named a difficult feeling (sad, anxious, angry, ashamed, tired ...)."""
+    return any(f.family in NEGATIVE_FAMILIES for f in feelings_in(client_text))
+
+
+@dataclass(frozen=True)
+class MissedOpportunity:
+    """The client disclosed a feeling and the trainee moved past it.
+
+    ``reason``: "question", "advice" or "topic_change" (None when not missed).
+    """
+
+    missed: bool
+    reason: str | None
+
+
+def missed_opportunity(
+    client_text: str,
+    utterances: Sequence[UtteranceCode],
+    feeling: FeelingCapture,
+    content: ContentCapture,
+) -> MissedOpportunity:
+    if not emotional_disclosure(client_text):
+        return MissedOpportunity(False, None)
+    if has_reflection(utterances) or feeling.reflected:
+        return MissedOpportunity(False, None)
+    if count_codes(utterances, ADVICE_CODES):
+        return MissedOpportunity(True, "advice")
+    if questions_in_turn(utterances):
+        return MissedOpportunity(True, "question")
+    if not content.reflected:
+        return MissedOpportunity(True, "topic_change")
+    return MissedOpportunity(False, None)
+
+
+_PERMISSION_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\b(would|will|is) it (be )?(ok|okay|alright|all right|fine)( with you)? if i\b",
+        r"\b(can|could|may|might) i (share|offer|suggest|tell you|give you|mention|make)\b",
+        r"\bwould you (like|want|be interested in|be open to)( to hear| me to share)?"
+        r" (some |a few |any )?(ideas|suggestions|thoughts|information|options|advice|tips"
+        r"|what)\b",
+        r"\bwould you like (me to|to hear|some)\b",
+        r"\bdo you want (me to share|some ideas|some suggestions|to hear|my)\b",
+        r"\b(ok|okay) if i (share|offer|suggest|mention)\b",
+        r"\bmind if i (share|offer|suggest|mention)\b",
+    )
+)
+_ADVICE_REQUEST_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\bwhat (should|can|could|do) i do\b",
+        r"\bwhat (do|would) you (think i should|suggest|recommend|advise)\b",
+        r"\bwhat would you do\b",
+        r"\b(any|some|got any|have any) (ideas|advice|suggestions|tips)\b",
+        r"\b(tell|show) me what to do\b",
+        r"\b(can|could) you (help me|give me|suggest|tell me how)\b",
+        r"\bhow (do|can|should) i (stop|fix|deal|handle|cope|get)\b",
+        r"\bi need (help|advice|some ideas)\b",
+    )
+)
+_DECLINE = re.compile(r"^\s*(no\b|nope|not really|not now|not yet|i'd rather not|i would "
+                      r"rather not|please don't|i don't want)")
+
+
+def _normal(text: str) -> str:
+    return " ".join(tokens(text))
+
+
+def asks_permission(trainee_text: str) -> bool:
+    """The trainee asked to share advice or information."""
+    text = _normal(trainee_text)
+    return any(p.search(text) for p in _PERMISSION_PATTERNS)
+
+
+def asks_for_advice(client_text: str) -> bool:
+    """The client asked what to do."""
+    text = _normal(client_text)
+    return any(p.search(text) for p in _ADVICE_REQUEST_PATTERNS)
+
+
+def declines(client_text: str) -> bool:
+    """The client turned an offer down ("no", "not really" ...)."""
+    return bool(_DECLINE.search(_normal(client_text)))
+
+
+@dataclass(frozen=True)
+class RightingReflex:
+    """Advice or information given without permission.
+
+    ``severity``: 0 none, 1 without permission, 2 without permission and before the
+    client's concern had been reflected anywhere in the session.
+    """
+
+    flagged: bool
+    severity: int
+    permission: bool
+
+
+def righting_reflex(
+    utterances: Sequence[UtteranceCode],
+    client_text: str,
+    previous_trainee_text: str | None,
+    reflected_before: bool,
+) -> RightingReflex:
+    """Check this turn's advise/inform utterances against permission.
+
+    Permission: the trainee asked in the previous trainee turn (and the client did not
+    decline), or earlier in this turn, or the client asked for advice.
+    """
+    advice_at = [i for i, u in enumerate(utterances) if u.code in ADVICE_CODES]
+    if not advice_at:
+        return RightingReflex(False, 0, False)
+    asked_before = bool(previous_trainee_text) and asks_permission(previous_trainee_text)
+    granted_before = asked_before and not declines(client_text)
+    asked_now = any(asks_permission(u.text) for u in utterances[: advice_at[0] + 1])
+    permission = granted_before or asked_now or asks_for_advice(client_text)
+    if permission:
+        return RightingReflex(False, 0, True)
+    reflected = reflected_before or has_reflection(utterances[: advice_at[0]])
+    return RightingReflex(True, 1 if reflected else 2, False)
+
+
+# ---------------------------------------------------------------------------------------
+# Timing (VAD timestamps, seconds on the engine clock)
+# ---------------------------------------------------------------------------------------
+
+
+def response_latency_ms(client_end_s: float | None, trainee_start_s: float) -> float | None:
+    """Trainee speech start − client speech end, in ms (negative when overlapping)."""
+    if client_end_s is None:
+        return None
+    return (trainee_start_s - client_end_s) * 1000.0
+
+
+def interrupted(client_end_s: float | None, trainee_start_s: float) -> bool:
+    """The trainee started before the client had finished speaking."""
+    return client_end_s is not None and trainee_start_s < client_end_s
+
+
+def speech_seconds(start_s: float, end_s: float) -> float:
+    return max(0.0, end_s - start_s)
+
+
+def talk_share(trainee_seconds: float, client_seconds: float) -> float | None:
+    """Trainee speech seconds / all speech seconds (None before anyone has spoken)."""
+    total = trainee_seconds + client_seconds
+    return trainee_seconds / total if total > 0 else None
+
+
+def speaking_rate_wpm(text: str, start_s: float, end_s: float) -> float | None:
+    """Words per minute over the VAD speech span (None for an empty span)."""
+    seconds = speech_seconds(start_s, end_s)
+    if seconds <= 0:
+        return None
+    return len(tokens(text)) / seconds * 60.0
+
+
+def longest_silence_ms(latencies_ms: Sequence[float | None]) -> float | None:
+    """The longest gap the trainee left after the client finished."""
+    gaps = [ms for ms in latencies_ms if ms is not None and ms >= 0]
+    return max(gaps) if gaps else None
+
+
+def median_latency_ms(latencies_ms: Sequence[float | None]) -> float | None:
+    """Median latency over turns that did not overlap the client."""
+    gaps = [ms for ms in latencies_ms if ms is not None and ms >= 0]
+    return float(median(gaps)) if gaps else None
