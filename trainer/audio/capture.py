@@ -35,7 +35,7 @@ class SoundDeviceMicrophone:
 
     def _callback(self, indata, frames, time_info, status) -> None:
         try:
-            self.blocks.put_nowait(indata[:, 0].copy())
+            self.blocks.put_nowait(indata[:, 0].astype(np.float32) / 32768.0)
         except queue.Full:
             self.dropped_blocks += 1
 
@@ -46,7 +46,7 @@ class SoundDeviceMicrophone:
             self._stream = sd.InputStream(
                 samplerate=SAMPLE_RATE,
                 channels=1,
-                dtype="float32",
+                dtype="int16",  # what microphones deliver; converted per block
                 blocksize=BLOCK_SAMPLES,
                 device=device,
                 callback=self._callback,
