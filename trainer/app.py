@@ -87,6 +87,7 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
             step("language model")
             llm_path = model_files.resolve_llm(choice.llm)
             loaded.llm_backend = LlamaBackend(llm_path, n_threads=choice.llm_threads)
+            loaded.llm_backend.count_tokens("load")  # load now, so a bad file fails here
             loaded.names["llm"] = llm_path.stem
             done += 1
         else:
