@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_storage_fixtures import SECRET_PHRASE, _clean_env, grep_folder, make_turn, open_store  # noqa: F401
+from trainer.cli import storage as cli
+
+
+def run_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="trainer")
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> tuple[Path, str]:
+    folder = tmp_path / "data"
+    with open_store(folder) as store:
+        sid = store.start_session("grief-1", "Recent loss", {})
+        store.add_turn(sid, make_turn(0, text=SECRET_PHRASE, feedback={"attunement": 71, "nudge": "Slow down."}))
+        store.finish_session(sid, {"mean_attunement": 71})
+    return folder, sid
+
+
+def test_privacy_prints_audit(data, capsys) -> None:
+    folder, _ = data
+    assert run_cli("privacy", "--data-dir", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert str(folder) in out and "sessions.sqlite3" in out
+    assert "Encryption:    off" in out and "Sessions:      1" in out
+    assert "Network: none. The app opens no network connections" in out
+
+
+def test_list_show_delete(data, capsys) -> None:
+    folder, sid = data
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert sid in out and "finished" in out and "Recent loss" in out
+    assert run_cli("sessions", "show", "last", "--data-dir", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert SECRET_PHRASE in out and "question open" not in out and "open question" in out
+    assert "tip: Slow down." in out
+    assert run_cli("sessions", "show", "nope", "--data-dir", str(folder)) == 1
+    assert "No session with id 'nope'" in capsys.readouterr().err
+    assert run_cli("sessions", "delete", sid, "--data-dir", str(folder)) == 0
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
+    assert "No stored sessions." in capsys.readouterr().out
+
+
+def test_delete_all_needs_yes(data, capsys) -> None:
+    folder, _ = data
+    assert run_cli("sessions", "delete-all", "--data-dir", str(folder)) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert (folder / "sessions.sqlite3").exists()
+    assert run_cli("sessions", "delete-all", "--yes", "--data-dir", str(folder)) == 0
+    assert not folder.exists()
+
+
+def test_exports(data, tmp_path: Path, monkeypatch, capsys) -> None:
+    folder, sid = data
+    assert run_cli("export", "last", "--json", str(tmp_path / "s.json"), "--data-dir", str(folder)) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["id"] == sid
+    assert run_cli("export", sid, "--pdf", str(tmp_path / "s.pdf"), "--data-dir", str(folder)) == 0
+    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
+    # No terminal and no env: a clear refusal, no file.
+    assert run_cli("export", sid, "--package", str(tmp_path / "s.pkg"), "--data-dir", str(folder)) == 2
+    assert "TRAINER_PACKAGE_PASSPHRASE" in capsys.readouterr().err
+    assert not (tmp_path / "s.pkg").exists()
+    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "pkg pw")
+    assert run_cli("export", sid, "--package", str(tmp_path / "s.pkg"), "--data-dir", str(folder)) == 0
+    other = tmp_path / "supervisor"
+    assert run_cli("import", str(tmp_path / "s.pkg"), "--data-dir", str(other)) == 0
+    assert "review copy" in capsys.readouterr().out
+    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "wrong")
+    assert run_cli("import", str(tmp_path / "s.pkg"), "--data-dir", str(other)) == 1
+    assert "wrong package passphrase" in capsys.readouterr().err
+    with open_store(other) as store:
+        assert len(store.list_sessions()) == 1
+
+
+def test_passphrase_set_and_change(data, monkeypatch, capsys) -> None:
+    folder, sid = data
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first pw")
+    assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
+    assert grep_folder(folder, SECRET_PHRASE) == []
+    # Encrypted now: listing without a passphrase is refused clearly.
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 2
+    assert "TRAINER_PASSPHRASE" in capsys.readouterr().err
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "not it")
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 1
+    assert "Wrong passphrase" in capsys.readouterr().err
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "first pw")
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "second pw")
+    assert run_cli("passphrase", "change", "--data-dir", str(folder)) == 0
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "second pw")
+    assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
+    assert SECRET_PHRASE in capsys.readouterr().out
+    assert run_cli("privacy", "--data-dir", str(folder)) == 0
+    assert "Encryption:    on. AES-256-GCM" in capsys.readouterr().out
+
+
+def test_retention_and_audio_settings(data, capsys) -> None:
+    folder, _ = data
+    assert run_cli("sessions", "retention", "30", "--data-dir", str(folder)) == 0
+    assert run_cli("sessions", "audio", "on", "--data-dir", str(folder)) == 0
+    assert run_cli("sessions", "retention", "soon", "--data-dir", str(folder)) == 2
+    capsys.readouterr()
+    assert run_cli("privacy", "--data-dir", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert "deleted 30 days after" in out and "Audio:         kept" in out
+
+
+def test_foreign_database_reports_clearly(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "sessions.sqlite3").write_bytes(b"garbage" * 100)
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 1
+    assert "not an SQLite database" in capsys.readouterr().err
+
+
+def test_supervision_round_trip_by_cli(data, tmp_path: Path, monkeypatch, capsys) -> None:
+    folder, sid = data
+    supervisor = tmp_path / "supervisor"
+    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "shared")
+    assert run_cli("export", sid, "--package", str(tmp_path / "s.pkg"), "--data-dir", str(folder)) == 0
+    assert run_cli("import", str(tmp_path / "s.pkg"), "--data-dir", str(supervisor)) == 0
+    with open_store(supervisor) as store:
+        copy_id = store.list_sessions()[0].id
+        store.add_comment(copy_id, 0, "Dr S", "Good pacing here.")
+    assert run_cli("export", copy_id, "--comments", str(tmp_path / "c.pkg"), "--data-dir", str(supervisor)) == 0
+    assert run_cli("import", str(tmp_path / "c.pkg"), "--data-dir", str(folder)) == 0
+    assert "Added 1 comments." in capsys.readouterr().out
+    assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
+    assert "comment from Dr S: Good pacing here." in capsys.readouterr().out

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.test_storage_fixtures import _clean_env, open_store  # noqa: F401
+from trainer.storage.export_pdf import attunement_points, attunement_series, export_pdf, format_value
+
+CONVERSATION = [
+    ("", "Thanks for seeing me. I'm not really sure why I'm here, my GP said I should come.", None, None),
+    ("What made your GP suggest it?", "I've been sleeping badly since Dad died. It's been four months.", "question_open", 48),
+    ("So the nights have been the hardest part since you lost him.",
+     "Yeah. Everyone says it should be getting easier by now.", "reflection_complex", 71),
+    ("Have you tried cutting out caffeine?", "I... I suppose. That's not really the problem though.", "advise", 22),
+    ("You're wondering whether it's normal that it still hurts this much.",
+     "Exactly. Like I'm doing grief wrong somehow.", "reflection_complex", 83),
+    ("Doing it wrong.", "My sister seems fine. She went back to work after a week.", "reflection_simple", 64),
+    ("How is it for you, seeing her cope differently?",
+     "Lonely, honestly. I can't talk to her about him.", "question_open", 69),
+    ("It sounds like you've lost your dad and, in a way, the person you'd grieve him with.",
+     "...Yeah. Nobody's said it like that.", "reflection_complex", 88),
+]
+
+SUMMARY = {
+    "reflection_to_question": {"value": 1.5, "band": "fair"},
+    "percent_complex_reflections": {"value": 75, "band": "good"},
+    "percent_open_questions": {"value": 100, "band": "good"},
+    "advise_without_permission": {"value": 1, "band": "needs work"},
+    "talk_share": {"value": 0.38, "band": "good"},
+    "median_latency_ms": {"value": 1450},
+    "mean_attunement": 63.6,
+    "missed_opportunities": [
+        {"client": "I've been sleeping badly since Dad died.", "trainee": "Have you tried cutting out caffeine?"},
+    ],
+    "strengths": [
+        "Complex reflections that named the feeling under the words",
+        "Open questions that invited the client's own view",
+        "Stayed with the loss instead of rushing to fix it",
+    ],
+    "to_practise": [
+        "Ask permission before offering advice",
+        "Follow a question with a reflection before asking another",
+        "Leave a little more silence after emotional disclosures",
+    ],
+}
+
+
+def build_fake_session(store) -> str:
+    sid = store.start_session("grief-after-loss", "Grief after losing a parent", {"asr": "small.en", "llm": "client-1b"})
+    for index, (trainee, client, code, attunement) in enumerate(CONVERSATION):
+        feedback = {} if attunement is None else {
+            "attunement": attunement,
+            "nudge": "Try reflecting before advising." if code == "advise" else None,
+        }
+        store.add_turn(sid, {
+            "index": index, "trainee_text": trainee, "client_text": client, "code": code,
+            "confidence": 0.8, "feedback": feedback, "timings": {}, "client_state": {},
+        })
+    store.add_comment(sid, 4, "Dr Amara Obi (supervisor)", "Beautiful — this is where the client opens up.")
+    store.finish_session(sid, SUMMARY)
+    return sid
+
+
+def test_format_value_handles_units_and_missing() -> None:
+    assert format_value(None, "%") == "—"
+    assert format_value(0.38, "%") == "38%"
+    assert format_value(75, "%") == "75%"
+    assert format_value(1.5, "ratio") == "1.5 : 1"
+    assert format_value(1450, "ms") == "1.4 s" or format_value(1450, "ms") == "1.5 s"
+    assert format_value("n/a", "%") == "n/a"
+
+
+def test_attunement_series_skips_opening_line(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        session = store.load_session(build_fake_session(store))
+    assert attunement_series(session) == [48, 71, 22, 83, 64, 69, 88]
+    assert [label for label, _ in attunement_points(session)] == ["1", "2", "3", "4", "5", "6", "7"]
+
+
+def _pdf_text(path: Path) -> str:
+    from PySide6.QtPdf import QPdfDocument
+
+    doc = QPdfDocument(None)
+    doc.load(str(path))
+    text = "\n".join(doc.getAllText(page).text() for page in range(doc.pageCount()))
+    doc.close()
+    return text
+
+
+def test_pdf_report_contains_sections(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        session = store.load_session(build_fake_session(store))
+    out = export_pdf(session, tmp_path / "report.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 5000
+    text = _pdf_text(out)
+    for expected in ("Practice session report", "Grief after losing a parent", "Reflection-to-question",
+                     "needs work", "Ask permission before offering advice", "Missed opportunities",
+                     "Have you tried cutting out caffeine?", "complex reflection", "Dr Amara Obi",
+                     "trainee turn"):
+        assert expected in text, expected
+
+
+def test_pdf_report_with_empty_summary_and_no_turns(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        sid = store.start_session("s", "Bare", {})
+        store.close()
+    with open_store(tmp_path) as store:
+        session = store.load_session(sid)
+    out = export_pdf(session, tmp_path / "bare.pdf")
+    text = _pdf_text(out)
+    assert "interrupted" in text and "No summary was stored" in text
+    assert "No attunement scores were recorded" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_pdf_renders_with_poppler(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        session = store.load_session(build_fake_session(store))
+    out = export_pdf(session, tmp_path / "report.pdf")
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(out), str(tmp_path / "page")], check=True)
+    pages = sorted(p.name for p in tmp_path.glob("page*.png"))
+    assert len(pages) >= 2
+    assert all(os.path.getsize(tmp_path / p) > 1000 for p in pages)

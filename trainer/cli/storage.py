@@ -1,0 +1,303 @@
+"""Commands for stored sessions and privacy: privacy, sessions, export, import, passphrase.
+
+Each parser sets ``func=run``; ``run(args)`` returns the exit code (0 ok, 1 failed,
+2 refused / bad usage). Passphrases come from getpass prompts, or for scripting from
+``TRAINER_PASSPHRASE`` (the store), ``TRAINER_NEW_PASSPHRASE`` (passphrase set/change)
+and ``TRAINER_PACKAGE_PASSPHRASE`` (supervision packages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from trainer.storage.audit import privacy_audit
+from trainer.storage.errors import PackageError, PassphraseRequiredError, StoreError
+from trainer.storage.export_json import export_json
+from trainer.storage.package import KIND_COMMENTS, KIND_SESSION, package_kind
+from trainer.storage.paths import (
+    PACKAGE_PASSPHRASE_ENV,
+    PASSPHRASE_ENV,
+    DataPaths,
+    resolve_data_dir,
+)
+from trainer.storage.records import SessionInfo, StoredSession
+from trainer.storage.store import SessionStore, remove_store_files
+
+NEW_PASSPHRASE_ENV = "TRAINER_NEW_PASSPHRASE"
+
+CODE_NAMES = {
+    "question_open": "open question",
+    "question_closed": "closed question",
+    "reflection_simple": "simple reflection",
+    "reflection_complex": "complex reflection",
+    "affirm": "affirmation",
+    "advise": "advice",
+    "inform": "information",
+    "other": "other",
+}
+
+
+class CommandError(Exception):
+    """A message for the user and the exit code to return."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ------------------------------------------------------------------ parsers
+def _leaf(subparsers: Any, name: str, command: str, help_text: str) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="data folder (default: $TRAINER_DATA_DIR or the platform's user data folder)",
+    )
+    parser.set_defaults(func=run, storage_command=command)
+    return parser
+
+
+def register(subparsers: Any) -> None:
+    """Add the storage and privacy commands to the main parser's subparsers."""
+    _leaf(subparsers, "privacy", "privacy", "show what is stored, where, and how it is protected")
+
+    sessions = subparsers.add_parser("sessions", help="list, show or delete stored sessions")
+    sessions.set_defaults(func=run, storage_command="sessions-help", _sessions_parser=sessions)
+    actions = sessions.add_subparsers(dest="sessions_action", metavar="ACTION")
+    _leaf(actions, "list", "sessions-list", "list stored sessions")
+    show = _leaf(actions, "show", "sessions-show", "print a session's annotated transcript")
+    show.add_argument("session", metavar="ID|last")
+    delete = _leaf(actions, "delete", "sessions-delete", "delete one session and its audio for good")
+    delete.add_argument("session", metavar="ID|last")
+    delete_all = _leaf(actions, "delete-all", "sessions-delete-all",
+                       "delete every session, the database and the key file")
+    delete_all.add_argument("--yes", action="store_true", help="really delete everything")
+    retention = _leaf(actions, "retention", "sessions-retention",
+                      "delete sessions automatically after DAYS days ('off' keeps them)")
+    retention.add_argument("days", metavar="DAYS|off")
+    audio = _leaf(actions, "audio", "sessions-audio", "keep recordings of new turns (on) or not (off)")
+    audio.add_argument("state", choices=("on", "off"))
+    audio.add_argument("--delete-existing", action="store_true",
+                       help="with 'off': also delete the recordings already kept")
+
+    export = _leaf(subparsers, "export", "export", "export a session as PDF, JSON or a supervision package")
+    export.add_argument("session", metavar="SESSION", help="a session id or 'last'")
+    target = export.add_mutually_exclusive_group(required=True)
+    target.add_argument("--pdf", type=Path, metavar="PATH", help="printable report")
+    target.add_argument("--json", type=Path, metavar="PATH", help="plain JSON (not encrypted)")
+    target.add_argument("--package", type=Path, metavar="PATH",
+                        help=f"encrypted supervision package (passphrase from ${PACKAGE_PASSPHRASE_ENV} or a prompt)")
+    target.add_argument("--comments", type=Path, metavar="PATH",
+                        help="encrypted file of the comments on a review copy, for the trainee")
+
+    imp = _leaf(subparsers, "import", "import", "import a supervision package or a supervisor's comments")
+    imp.add_argument("path", type=Path, metavar="PATH")
+
+    phrase = subparsers.add_parser("passphrase", help="encrypt the stored sessions, or change the passphrase")
+    phrase.set_defaults(func=run, storage_command="passphrase-help", _passphrase_parser=phrase)
+    phrase_actions = phrase.add_subparsers(dest="passphrase_action", metavar="ACTION")
+    _leaf(phrase_actions, "set", "passphrase-set", "encrypt an unencrypted data folder")
+    _leaf(phrase_actions, "change", "passphrase-change", "change the passphrase (re-encrypts everything)")
+
+
+# ------------------------------------------------------------------ helpers
+def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
+    if env and os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        hint = f" (set {env})" if env else ""
+        raise CommandError(f"A passphrase is needed but there is no terminal to ask on{hint}.", 2)
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != first:
+        raise CommandError("The two passphrases differ; nothing was changed.", 2)
+    if not first:
+        raise CommandError("An empty passphrase is not allowed; nothing was changed.", 2)
+    return first
+
+
+def _open_store(args: argparse.Namespace) -> SessionStore:
+    try:
+        return SessionStore.open(args.data_dir)
+    except PassphraseRequiredError:
+        return SessionStore.open(args.data_dir, _ask("Passphrase: ", PASSPHRASE_ENV))
+
+
+def _status(info: SessionInfo) -> str:
+    if info.read_only:
+        return "review copy"
+    if info.active:
+        return "in progress"
+    return "interrupted" if info.interrupted else "finished"
+
+
+def _print_list(store: SessionStore) -> None:
+    infos = store.list_sessions()
+    if not infos:
+        print("No stored sessions.")
+        return
+    print(f"{'ID':36}  {'STARTED':16}  {'TURNS':>5}  {'ATTUNE':>6}  {'STATUS':12}  SCENARIO")
+    for info in infos:
+        started = info.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        mean = f"{info.mean_attunement:.0f}" if info.mean_attunement is not None else "-"
+        print(f"{info.id:36}  {started:16}  {info.turns:>5}  {mean:>6}  {_status(info):12}  {info.scenario_title}")
+
+
+def format_transcript(session: StoredSession) -> str:
+    """A readable transcript with codes, tips and comments (``sessions show``)."""
+    info = session.info
+    started = info.started_at.astimezone().strftime("%d %b %Y %H:%M")
+    lines = [f"Session {info.id}", f"{info.scenario_title} ({info.scenario_id}), {started}, {_status(info)}", ""]
+    comments: dict[Any, list[dict[str, Any]]] = {}
+    for comment in session.comments:
+        comments.setdefault(comment.get("turn_index"), []).append(comment)
+    for turn in session.turns:
+        feedback = turn.get("feedback") or {}
+        if turn.get("trainee_text"):
+            tags = [CODE_NAMES.get(str(turn.get("code")), str(turn.get("code") or "uncoded"))]
+            if isinstance(feedback.get("attunement"), (int, float)):
+                tags.append(f"attunement {feedback['attunement']:.0f}")
+            if turn.get("branch_of") is not None:
+                tags.append(f"try again of turn {turn['branch_of']}")
+            lines.append(f"You ({turn['index']}) [{', '.join(tags)}]: {turn['trainee_text']}")
+            if feedback.get("nudge"):
+                lines.append(f"    tip: {feedback['nudge']}")
+        if turn.get("client_text"):
+            lines.append(f"Client: {turn['client_text']}")
+        for comment in comments.pop(turn.get("index"), []):
+            lines.append(f"    comment from {comment['author']}: {comment['text']}")
+    for rest in comments.values():
+        for comment in rest:
+            lines.append(f"Comment from {comment['author']}: {comment['text']}")
+    summary = session.summary or {}
+    if isinstance(summary.get("mean_attunement"), (int, float)):
+        lines += ["", f"Mean attunement: {summary['mean_attunement']:.0f}/100"]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ commands
+def _cmd_privacy(args: argparse.Namespace) -> int:
+    print(privacy_audit(args.data_dir))
+    return 0
+
+
+def _cmd_delete_all(args: argparse.Namespace) -> int:
+    paths = DataPaths(resolve_data_dir(args.data_dir))
+    if not args.yes:
+        raise CommandError(
+            f"This deletes every stored session, recording and key in {paths.data_dir} for good. "
+            "Run again with --yes to do it.", 2)
+    removed = remove_store_files(paths)
+    print(f"Deleted {len(removed)} files from {paths.data_dir}." if removed else "Nothing was stored.")
+    return 0
+
+
+def _cmd_with_store(args: argparse.Namespace) -> int:
+    command = args.storage_command
+    with _open_store(args) as store:
+        if command == "sessions-list":
+            _print_list(store)
+        elif command == "sessions-show":
+            print(format_transcript(store.load_session(args.session)))
+        elif command == "sessions-delete":
+            session = store.load_session(args.session)
+            store.delete_session(session.info.id)
+            print(f"Deleted session {session.info.id} ({session.info.scenario_title}).")
+        elif command == "sessions-retention":
+            days = None if args.days.lower() in ("off", "none", "never") else _parse_days(args.days)
+            store.set_setting("retention_days", days)
+            removed = store.apply_retention()
+            print("Sessions are kept until deleted." if days is None
+                  else f"Sessions are deleted {days} days after they start ({removed} deleted now).")
+        elif command == "sessions-audio":
+            store.set_setting("audio_retention", args.state == "on")
+            deleted = store.delete_audio() if args.state == "off" and args.delete_existing else 0
+            print(f"Audio retention {args.state}." + (f" Deleted {deleted} recordings." if deleted else ""))
+        elif command == "export":
+            _export(store, args)
+        elif command == "import":
+            _import(store, args.path)
+        elif command == "passphrase-set":
+            if store.encrypted:
+                raise CommandError("This data folder already has a passphrase; use `trainer passphrase change`.")
+            store.set_passphrase(_ask("New passphrase: ", NEW_PASSPHRASE_ENV, confirm=True))
+            print(f"Encrypted the sessions in {store.paths.data_dir}. Keep the passphrase safe: "
+                  "without it they cannot be recovered.")
+        elif command == "passphrase-change":
+            if not store.encrypted:
+                raise CommandError("This data folder has no passphrase yet; use `trainer passphrase set`.")
+            old = _ask("Current passphrase: ", PASSPHRASE_ENV)
+            store.change_passphrase(old, _ask("New passphrase: ", NEW_PASSPHRASE_ENV, confirm=True))
+            print("Passphrase changed; everything was re-encrypted.")
+        else:
+            raise CommandError(f"Unknown command {command!r}.", 2)
+    return 0
+
+
+def _parse_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise CommandError(f"DAYS must be a whole number or 'off', not {text!r}.", 2) from None
+    if days < 1:
+        raise CommandError("DAYS must be at least 1.", 2)
+    return days
+
+
+def _export(store: SessionStore, args: argparse.Namespace) -> None:
+    session = store.load_session(args.session)
+    if args.json:
+        export_json(session, args.json)
+        print(f"Wrote {args.json} (plain JSON, not encrypted).")
+    elif args.pdf:
+        from trainer.storage.export_pdf import export_pdf
+
+        export_pdf(session, args.pdf)
+        print(f"Wrote {args.pdf}.")
+    elif args.comments:
+        passphrase = _ask("Passphrase for the comments file: ", PACKAGE_PASSPHRASE_ENV, confirm=True)
+        count = store.export_comments(session.info.id, args.comments, passphrase)
+        print(f"Wrote {count} comments to {args.comments} (encrypted).")
+    else:
+        passphrase = _ask("Package passphrase (share it with your supervisor separately): ",
+                          PACKAGE_PASSPHRASE_ENV, confirm=True)
+        store.export_package(session.info.id, args.package, passphrase)
+        print(f"Wrote {args.package} (encrypted supervision package).")
+
+
+def _import(store: SessionStore, path: Path) -> None:
+    kind = package_kind(path)
+    passphrase = _ask("Package passphrase: ", PACKAGE_PASSPHRASE_ENV)
+    if kind == KIND_SESSION:
+        new_id = store.import_package(path, passphrase)
+        print(f"Imported a read-only review copy as session {new_id}.")
+    elif kind == KIND_COMMENTS:
+        added = store.import_comments(path, passphrase)
+        print(f"Added {added} comments.")
+    else:
+        raise CommandError(f"{path} holds {kind!r}, which this version cannot import.")
+
+
+def run(args: argparse.Namespace) -> int:
+    command = getattr(args, "storage_command", None)
+    try:
+        if command == "sessions-help":
+            args._sessions_parser.print_help()
+            return 2
+        if command == "passphrase-help":
+            args._passphrase_parser.print_help()
+            return 2
+        if command == "privacy":
+            return _cmd_privacy(args)
+        if command == "sessions-delete-all":
+            return _cmd_delete_all(args)
+        return _cmd_with_store(args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except (StoreError, PackageError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,136 @@
+"""``trainer privacy``: a plain statement of what is stored, where, and how it is protected."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainer.storage.crypto import read_key_info
+from trainer.storage.errors import StoreError
+from trainer.storage.paths import DataPaths, resolve_data_dir
+
+if TYPE_CHECKING:
+    from trainer.storage.store import SessionStore
+
+NETWORK_STATEMENT = (
+    "Network: none. The app opens no network connections; models load from local files; "
+    "HF_HUB_OFFLINE=1 is set at start-up."
+)
+
+PLAINTEXT_METADATA = (
+    "session ids, scenario ids and titles, start and end times, turn numbers, attempts "
+    "and times, model names, the writing process id and host name, the original id of "
+    "review copies, audio sample rates, comment turn numbers and times, how many "
+    "sessions, turns and recordings there are and how large each value is, the "
+    "audio-retention and retention-days settings"
+)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    schema: int | None
+    encrypted: bool
+    sessions: int
+    unfinished: int
+    recordings: int
+    audio_retention: bool
+    retention_days: int | None
+
+
+def _read_facts(db_file: Path) -> _Facts | None:
+    """Plaintext facts straight from the file, read-only and without the passphrase."""
+    if not db_file.exists():
+        return None
+    import json
+
+    try:
+        conn = sqlite3.connect(f"{db_file.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"Cannot read {db_file}: {exc}") from exc
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "sessions", "audio", "settings"} <= tables:
+            raise StoreError(f"{db_file} is not a trainer session store.")
+        setting = {}
+        for key, value in conn.execute(
+            "SELECT key, value FROM settings WHERE key IN ('audio_retention', 'retention_days')"
+        ):
+            setting[key] = json.loads(bytes(value[1:]).decode("utf-8"))
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return _Facts(
+            schema=conn.execute("PRAGMA user_version").fetchone()[0],
+            encrypted=meta.get("encrypted") == "1",
+            sessions=conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0],
+            unfinished=conn.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").fetchone()[0],
+            recordings=conn.execute("SELECT COUNT(*) FROM audio").fetchone()[0],
+            audio_retention=bool(setting.get("audio_retention", False)),
+            retention_days=setting.get("retention_days"),
+        )
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_file} cannot be read as a session store ({exc}).") from exc
+    finally:
+        conn.close()
+
+
+def _size(path: Path) -> str:
+    size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+    return f"{size / 1024:.0f} KiB" if size >= 1024 else f"{size} bytes"
+
+
+def privacy_audit(store_or_paths: "SessionStore | DataPaths | Path | str | None" = None) -> str:
+    """The audit text. Works on an open store, or on a data folder without its passphrase."""
+    store = None
+    if isinstance(store_or_paths, DataPaths):
+        paths = store_or_paths
+    elif store_or_paths is None or isinstance(store_or_paths, (str, Path)):
+        paths = DataPaths(resolve_data_dir(store_or_paths))
+    else:
+        store = store_or_paths
+        paths = store.paths
+    facts = _read_facts(paths.db_file)
+    lines = ["Trainer privacy audit", ""]
+    lines.append(f"Data folder:   {paths.data_dir}")
+    if facts is None:
+        lines.append(f"Database file: {paths.db_file} (not created yet: nothing stored)")
+    else:
+        lines.append(f"Database file: {paths.db_file} ({_size(paths.db_file)}, SQLite, schema {facts.schema})")
+    lines.append(
+        "What is stored: transcripts of what the trainee and the simulated client said, "
+        "utterance codes and per-turn feedback, session summaries, settings, supervisor comments."
+    )
+    if facts is None:
+        lines.append("Audio:         not kept (audio retention is off by default).")
+    else:
+        state = "on" if facts.audio_retention else "off"
+        lines.append(f"Audio:         {'kept' if facts.audio_retention else 'not kept'} "
+                     f"(audio retention {state}); {facts.recordings} recordings stored.")
+    if facts is not None and facts.encrypted:
+        try:
+            kdf = read_key_info(paths.key_file).kdf.describe()
+        except (OSError, StoreError):
+            kdf = "scrypt (key file missing or damaged!)"
+        lines.append(f"Encryption:    on. AES-256-GCM, key derived with {kdf} and a per-install "
+                     f"random salt; key file {paths.key_file}.")
+        lines.append("  Encrypted:   transcripts, codes, feedback, client state, timings, "
+                     "summaries, audio, comments, session settings, other settings.")
+        lines.append(f"  Not encrypted (metadata): {PLAINTEXT_METADATA}.")
+    else:
+        lines.append("Encryption:    off. Anyone who can read the data folder can read the "
+                     "transcripts. Turn it on with `trainer passphrase set`.")
+    if facts is None or facts.retention_days is None:
+        lines.append("Retention:     sessions are kept until you delete them "
+                     "(`trainer sessions delete ID`, `trainer sessions delete-all --yes`).")
+    else:
+        lines.append(f"Retention:     sessions are deleted {facts.retention_days} days after they "
+                     "started (checked at every start-up).")
+    if facts is None:
+        lines.append("Sessions:      0")
+    else:
+        detail = f" ({facts.unfinished} not finished)" if facts.unfinished else ""
+        lines.append(f"Sessions:      {facts.sessions}{detail}")
+    if store is not None:
+        lines.append(f"Store opened:  encryption {store.encryption_description}.")
+    lines.append(NETWORK_STATEMENT)
+    return "\n".join(lines)

@@ -1,0 +1,356 @@
+"""A printable PDF report of one session, drawn with Qt (no extra dependencies).
+
+Page 1: title, scenario, date, the summary with MITI bands, strengths and things to
+practise, and a chart of the per-turn attunement score (drawn with QPainter, so it stays
+vector). Then the missed opportunities, the annotated transcript and any supervisor
+comments, paginated with QTextDocument. Every page has a footer.
+
+Needs a ``QGuiApplication``; one is created (offscreen when there is no display) if the
+caller has none.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from trainer.storage.records import StoredSession
+
+CODE_LABELS = {
+    "question_open": "open question",
+    "question_closed": "closed question",
+    "reflection_simple": "simple reflection",
+    "reflection_complex": "complex reflection",
+    "affirm": "affirmation",
+    "advise": "advice",
+    "inform": "information",
+    "other": "other",
+}
+
+# (summary key, label, unit) in the order shown.
+SUMMARY_ROWS = (
+    ("reflection_to_question", "Reflection-to-question ratio", "ratio"),
+    ("percent_complex_reflections", "Complex reflections", "%"),
+    ("percent_open_questions", "Open questions", "%"),
+    ("advise_without_permission", "Advice without permission", "count"),
+    ("talk_share", "Your share of the talking", "%"),
+    ("median_latency_ms", "Median response time", "ms"),
+    ("mean_attunement", "Mean attunement", "/100"),
+)
+
+_app_ref: Any = None
+
+
+def ensure_gui_application() -> Any:
+    """The running QGuiApplication, or a new one (offscreen if there is no display)."""
+    global _app_ref
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance()
+    if app is None:
+        no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        if sys.platform.startswith("linux") and no_display and not os.environ.get("QT_QPA_PLATFORM"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        app = QGuiApplication(["trainer-report"])
+        _app_ref = app
+    return app
+
+
+# ------------------------------------------------------------------ formatting
+def _value_and_band(entry: Any) -> tuple[Any, str | None]:
+    if isinstance(entry, dict):
+        return entry.get("value"), entry.get("band")
+    return entry, None
+
+
+def format_value(value: Any, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return html.escape(str(value))
+    if unit == "%":
+        shown = value * 100 if 0 <= value <= 1 and isinstance(value, float) else value
+        return f"{shown:.0f}%"
+    if unit == "ratio":
+        return f"{value:.1f} : 1"
+    if unit == "ms":
+        return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+    if unit == "/100":
+        return f"{value:.0f} / 100"
+    return f"{value:g}"
+
+
+def attunement_points(session: StoredSession) -> list[tuple[str, float | None]]:
+    """(turn label, attunement or None) for every trainee turn, in order."""
+    points: list[tuple[str, float | None]] = []
+    for turn in session.turns:
+        if not turn.get("trainee_text"):
+            continue
+        value = (turn.get("feedback") or {}).get("attunement")
+        label = str(turn.get("index"))
+        if turn.get("attempt"):
+            label += "'" * int(turn["attempt"])  # a turn tried again: 3, 3', 3''
+        points.append((label, float(value) if isinstance(value, (int, float)) else None))
+    return points
+
+
+def attunement_series(session: StoredSession) -> list[float | None]:
+    return [value for _, value in attunement_points(session)]
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text or ""))
+
+
+_CSS = """
+body { font-family: 'DejaVu Sans', 'Helvetica', sans-serif; font-size: 10pt; color: #222; }
+h1 { font-size: 18pt; color: #1d3557; margin: 0; }
+h2 { font-size: 13pt; color: #1d3557; margin-top: 14px; margin-bottom: 4px; }
+.meta { color: #555; font-size: 9.5pt; }
+table.summary { border-collapse: collapse; }
+table.summary td { padding: 3px 8px; border-bottom: 1px solid #ddd; }
+td.band { color: #1d3557; font-weight: bold; }
+.client { color: #333; }
+.trainee { color: #000; }
+.code { color: #2a6f97; font-size: 8.5pt; }
+.nudge { color: #8a5a00; font-style: italic; font-size: 9pt; }
+.comment { color: #6a1b9a; font-size: 9pt; }
+.missed { color: #333; }
+.warn { color: #a4161a; font-weight: bold; }
+"""
+
+
+def _summary_html(session: StoredSession) -> str:
+    info = session.info
+    summary = session.summary or {}
+    started = info.started_at.astimezone().strftime("%d %B %Y, %H:%M")
+    duration = ""
+    if info.ended_at is not None:
+        minutes = (info.ended_at - info.started_at).total_seconds() / 60
+        duration = f" · {minutes:.0f} min"
+    parts = [f"<html><head><style>{_CSS}</style></head><body>"]
+    parts.append("<h1>Practice session report</h1>")
+    parts.append(
+        f"<p class='meta'><b>Scenario:</b> {_e(info.scenario_title)} ({_e(info.scenario_id)})<br/>"
+        f"<b>Date:</b> {started}{duration} · {info.turns} turns<br/>"
+        f"<b>Session:</b> {_e(info.id)}</p>"
+    )
+    if info.interrupted:
+        parts.append("<p class='warn'>This session was interrupted before it ended; "
+                     "the summary may be missing or partial.</p>")
+    if info.read_only and info.origin_session_id:
+        parts.append(f"<p class='meta'>Review copy of session {_e(info.origin_session_id)}.</p>")
+    parts.append("<h2>Summary</h2>")
+    if not summary:
+        parts.append("<p class='meta'>No summary was stored for this session.</p>")
+    else:
+        parts.append("<table class='summary' cellspacing='0'>")
+        parts.append("<tr><td><b>Measure</b></td><td><b>Value</b></td><td><b>Band</b></td></tr>")
+        for key, label, unit in SUMMARY_ROWS:
+            if key not in summary:
+                continue
+            value, band = _value_and_band(summary[key])
+            parts.append(
+                f"<tr><td>{label}</td><td>{format_value(value, unit)}</td>"
+                f"<td class='band'>{_e(band) if band else ''}</td></tr>"
+            )
+        parts.append("</table>")
+        for key, title in (("strengths", "Strengths"), ("to_practise", "To practise next time")):
+            items = summary.get(key) or []
+            if items:
+                parts.append(f"<h2>{title}</h2><ul>")
+                parts.extend(f"<li>{_e(item)}</li>" for item in items)
+                parts.append("</ul>")
+    parts.append("<h2>Attunement, turn by turn</h2>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _body_html(session: StoredSession) -> str:
+    summary = session.summary or {}
+    comments_by_turn: dict[Any, list[dict[str, Any]]] = {}
+    for comment in session.comments:
+        comments_by_turn.setdefault(comment.get("turn_index"), []).append(comment)
+    parts = [f"<html><head><style>{_CSS}</style></head><body>"]
+    missed = summary.get("missed_opportunities") or []
+    parts.append("<h2>Missed opportunities</h2>")
+    if not missed:
+        parts.append("<p class='meta'>None noted.</p>")
+    for item in missed:
+        item = item if isinstance(item, dict) else {"client": str(item)}
+        parts.append(
+            f"<p class='missed'><b>Client:</b> “{_e(item.get('client'))}”<br/>"
+            f"<b>You said:</b> “{_e(item.get('trainee'))}”</p>"
+        )
+    for comment in comments_by_turn.pop(None, []):
+        parts.append(f"<p class='comment'><b>{_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>")
+    parts.append("<h2>Transcript</h2>")
+    for turn in session.turns:
+        feedback = turn.get("feedback") or {}
+        if turn.get("trainee_text"):
+            code = CODE_LABELS.get(str(turn.get("code")), str(turn.get("code") or "uncoded"))
+            tags = [code]
+            if isinstance(feedback.get("attunement"), (int, float)):
+                tags.append(f"attunement {feedback['attunement']:.0f}")
+            if turn.get("branch_of") is not None or turn.get("attempt"):
+                tags.append(f"try again of turn {turn.get('branch_of', turn.get('index'))}")
+            parts.append(
+                f"<p class='trainee'><b>You ({turn.get('index')}):</b> {_e(turn['trainee_text'])} "
+                f"<span class='code'>[{_e(' · '.join(tags))}]</span></p>"
+            )
+            if feedback.get("nudge"):
+                parts.append(f"<p class='nudge'>Tip: {_e(feedback['nudge'])}</p>")
+        if turn.get("client_text"):
+            parts.append(f"<p class='client'><b>Client:</b> {_e(turn['client_text'])}</p>")
+        for comment in comments_by_turn.pop(turn.get("index"), []):
+            parts.append(
+                f"<p class='comment'><b>Comment from {_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>"
+            )
+    for leftover in comments_by_turn.values():
+        for comment in leftover:
+            parts.append(f"<p class='comment'><b>{_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------ drawing
+def draw_attunement_chart(
+    painter: Any, rect: Any, series: list[float | None], labels: list[str] | None = None
+) -> None:
+    """Axes 0-100, gridlines, and the per-turn attunement line inside ``rect``."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QPen
+
+    font = QFont("DejaVu Sans", 7)
+    painter.save()
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    left = rect.left() + metrics.horizontalAdvance("100") + metrics.height() * 0.6
+    bottom = rect.bottom() - metrics.height() * 2.6
+    plot = QRectF(QPointF(left, rect.top() + metrics.height() * 0.6), QPointF(rect.right(), bottom))
+    grid_pen = QPen(QColor("#cccccc"))
+    grid_pen.setWidthF(max(1.0, rect.height() / 400))
+    text_pen = QPen(QColor("#555555"))
+    for level in (0, 25, 50, 75, 100):
+        y = plot.bottom() - plot.height() * level / 100
+        painter.setPen(grid_pen)
+        painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        painter.setPen(text_pen)
+        label_rect = QRectF(rect.left(), y - metrics.height() / 2, left - rect.left() - metrics.height() * 0.3, metrics.height())
+        painter.drawText(label_rect, int(Qt.AlignRight | Qt.AlignVCenter), str(level))
+    points = [(i, v) for i, v in enumerate(series) if v is not None]
+    if not points:
+        painter.setPen(text_pen)
+        painter.drawText(plot, int(Qt.AlignCenter), "No attunement scores were recorded.")
+        painter.restore()
+        return
+    count = len(series)
+    step = plot.width() / max(count - 1, 1)
+
+    def to_point(i: int, value: float) -> QPointF:
+        x = plot.left() + (step * i if count > 1 else plot.width() / 2)
+        clamped = min(max(value, 0.0), 100.0)
+        return QPointF(x, plot.bottom() - plot.height() * clamped / 100)
+
+    line_pen = QPen(QColor("#2a6f97"))
+    line_pen.setWidthF(max(1.5, rect.height() / 120))
+    painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+    painter.setPen(line_pen)
+    for (i0, v0), (i1, v1) in zip(points, points[1:]):
+        painter.drawLine(to_point(i0, v0), to_point(i1, v1))
+    painter.setBrush(QColor("#1d3557"))
+    radius = line_pen.widthF() * 1.6
+    for i, value in points:
+        painter.drawEllipse(to_point(i, value), radius, radius)
+    painter.setPen(text_pen)
+    label_every = max(1, count // 12)
+    for i in range(0, count, label_every):
+        x = to_point(i, 0).x()
+        painter.drawText(QRectF(x - step, plot.bottom() + 2, 2 * step if count > 1 else 40, metrics.height()),
+                         int(Qt.AlignHCenter | Qt.AlignTop), labels[i] if labels else str(i + 1))
+    painter.drawText(QRectF(plot.left(), rect.bottom() - metrics.height() * 1.2, plot.width(), metrics.height() * 1.2),
+                     int(Qt.AlignHCenter | Qt.AlignBottom), "trainee turn")
+    painter.restore()
+
+
+def export_pdf(stored_session: StoredSession, path: Path | str) -> Path:
+    """Write the report to ``path`` (overwriting) and return the path."""
+    ensure_gui_application()
+    from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF
+    from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+
+    path = Path(path)
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(16, 16, 16, 16), QPageLayout.Unit.Millimeter)
+    writer.setResolution(144)
+    writer.setTitle(f"Practice session report: {stored_session.info.scenario_title}")
+    writer.setCreator("trainer")
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"Cannot write the PDF report to {path}")
+    try:
+        page = writer.pageLayout().paintRectPixels(writer.resolution())
+        width, height = float(page.width()), float(page.height())
+        footer_h = height * 0.035
+        body_h = height - footer_h
+        page_number = 1
+
+        def footer() -> None:
+            painter.save()
+            painter.setFont(QFont("DejaVu Sans", 7))
+            painter.setPen(QColor("#777777"))
+            painter.drawText(QRectF(0, height - footer_h * 0.8, width, footer_h * 0.8), 0x0001 | 0x0040,
+                             "Confidential: practice session record. Store and share with care.")
+            painter.drawText(QRectF(0, height - footer_h * 0.8, width, footer_h * 0.8), 0x0002 | 0x0040,
+                             f"page {page_number}")
+            painter.restore()
+
+        def new_page() -> None:
+            nonlocal page_number
+            footer()
+            writer.newPage()
+            page_number += 1
+
+        def make_doc(markup: str) -> QTextDocument:
+            doc = QTextDocument()
+            doc.documentLayout().setPaintDevice(writer)
+            doc.setDefaultFont(QFont("DejaVu Sans", 10))
+            doc.setHtml(markup)
+            doc.setPageSize(QSizeF(width, body_h))
+            return doc
+
+        head = make_doc(_summary_html(stored_session))
+        head_pages = head.pageCount()
+        for index in range(head_pages):
+            painter.save()
+            painter.translate(0, -index * body_h)
+            head.drawContents(painter, QRectF(0, index * body_h, width, body_h))
+            painter.restore()
+            if index < head_pages - 1:
+                new_page()
+        used = head.size().height() - (head_pages - 1) * body_h
+        chart_h = height * 0.28
+        if used + chart_h > body_h:
+            new_page()
+            used = 0.0
+        points = attunement_points(stored_session)
+        draw_attunement_chart(painter, QRectF(QPointF(0, used), QSizeF(width, chart_h)),
+                              [value for _, value in points], [label for label, _ in points])
+        new_page()
+
+        body = make_doc(_body_html(stored_session))
+        for index in range(body.pageCount()):
+            painter.save()
+            painter.translate(0, -index * body_h)
+            body.drawContents(painter, QRectF(0, index * body_h, width, body_h))
+            painter.restore()
+            if index < body.pageCount() - 1:
+                new_page()
+        footer()
+    finally:
+        painter.end()
+    return path
