@@ -47,9 +47,10 @@ def test_text_turns_emit_events_in_order_and_are_recorded(scenario):
     opening = log.of(ev.ClientSaid)[0]
     assert opening.turn_index == 0 and opening.text == "I'm not sure why I'm here."
     recorded = session.recorder.sessions["s1"]
-    assert [t["trainee_text"] for t in recorded] == ["You sound worn out."]
-    assert recorded[0]["code"] == "reflection_simple"
-    assert recorded[0]["client_text"].startswith("Reply 1 sentence 1")
+    assert [t["trainee_text"] for t in recorded] == ["", "You sound worn out."]
+    assert recorded[0]["client_text"] == "I'm not sure why I'm here."  # the opening line
+    assert recorded[1]["code"] == "reflection_simple"
+    assert recorded[1]["client_text"].startswith("Reply 1 sentence 1")
     assert session.recorder.finished["s1"] == {"turns": 1}
     assert log.of(ev.SessionEnded)[0].summary == {"turns": 1}
     states = [e.state for e in log.of(ev.StateChanged)]

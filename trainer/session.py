@@ -367,7 +367,13 @@ class Session:
 
     def _worker_loop(self) -> None:
         try:
-            self.opening_text = self._client_line(turn_index=0, trainee_text=None)["text"]
+            opening = self._client_line(turn_index=0, trainee_text=None)
+            self.opening_text = opening["text"]
+            self._record({"index": 0, "trainee_text": "", "client_text": opening["text"],
+                          "code": "", "confidence": 0.0, "feedback": {}, "timings": {},
+                          "client_state": {}, "client_speech": [opening["start_s"], opening["end_s"]],
+                          "trainee_audio": None, "client_audio": opening["audio"],
+                          "sample_rates": {"client": opening["sample_rate"]}})
             self._take_snapshot(0)
             self._set_state(TurnState.LISTENING)
             while True:

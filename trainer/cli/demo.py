@@ -20,7 +20,9 @@ def register(subparsers) -> None:
                         help="where the client's voice goes: 'null' (default, silent), 'default', or a device")
     parser.add_argument("--realtime", action="store_true",
                         help="feed the trainee audio in real time (otherwise as fast as it is processed)")
-XX, type=int, default=0)
+    parser.add_argument("--no-save", action="store_true", help="do not store this session")
+    parser.add_argument("--turns", type=int, help="use only the first N trainee lines")
+    parser.add_argument("--seed", type=int, default=0)
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
