@@ -164,7 +164,7 @@ def test_talk_share_and_speaking_rate(engine):
     engine.client_turn("It's been a lot.", 12.0, 16.0)
     second = engine.trainee_turn("That sounds hard.", 17.0, 19.0)
     assert second["talk_share"] == pytest.approx(6.0 / 16.0)
-    assert engine.summary()["talk_share"] == pytest.approx(0.375)
+    assert engine.summary()["talk_share"]["value"] == pytest.approx(0.375)
 
 
 def test_unpunctuated_turn_is_split_and_reflection_is_primary(engine):
@@ -260,10 +260,10 @@ def test_summary_through_engine(engine):
     summary = engine.summary()
     assert summary["turns"] == 4
     assert (summary["reflections"], summary["questions"]) == (3, 1)
-    assert summary["rq_band"] == "good"
-    assert summary["complex_reflection_pct"] == pytest.approx(66.7, abs=0.1)
+    assert summary["reflection_to_question"]["band"] == "good"
+    assert summary["percent_complex_reflections"]["value"] == pytest.approx(66.7, abs=0.1)
     assert summary["median_latency_ms"] == pytest.approx(1000.0)
-    assert len(summary["strengths"]) == 3 and len(summary["practise"]) == 3
+    assert len(summary["strengths"]) == 3 and len(summary["to_practise"]) == 3
     assert summary["mean_attunement"] is not None
     json.dumps(summary)
 

@@ -364,15 +364,15 @@ def test_summary_bands_from_known_counts():
     ]
     summary = summarize(turns, trainee_seconds=30.0, client_seconds=70.0).to_dict()
     assert (summary["reflections"], summary["questions"]) == (4, 2)
-    assert summary["rq_ratio"] == 2.0 and summary["rq_band"] == GOOD
-    assert summary["complex_reflection_pct"] == 50.0
-    assert summary["complex_reflection_band"] == GOOD
-    assert summary["open_question_pct"] == 50.0 and summary["open_question_band"] == FAIR
-    assert summary["talk_share"] == 0.3 and summary["talk_share_band"] == GOOD
+    assert summary["reflection_to_question"]["value"] == 2.0 and summary["reflection_to_question"]["band"] == GOOD
+    assert summary["percent_complex_reflections"]["value"] == 50.0
+    assert summary["percent_complex_reflections"]["band"] == GOOD
+    assert summary["percent_open_questions"]["value"] == 50.0 and summary["percent_open_questions"]["band"] == FAIR
+    assert summary["talk_share"]["value"] == 0.3 and summary["talk_share"]["band"] == GOOD
     assert summary["code_counts"]["reflection_complex"] == 2
     assert summary["median_latency_ms"] == 900.0
-    assert len(summary["strengths"]) == 3 and len(summary["practise"]) == 3
-    assert not set(summary["strengths"]) & set(summary["practise"])
+    assert len(summary["strengths"]) == 3 and len(summary["to_practise"]) == 3
+    assert not set(summary["strengths"]) & set(summary["to_practise"])
     json.dumps(summary)
 
 
@@ -391,11 +391,11 @@ def test_summary_lists_missed_opportunities_and_advice():
         {"turn_index": 1, "client": "I can't cope", "trainee": "Try yoga.",
          "reason": "advice"},
     ]
-    assert summary["advice_without_permission"] == 2
-    assert summary["advice_without_permission_band"] == BELOW_FAIR
-    assert summary["talk_share_band"] == BELOW_FAIR
-    assert summary["rq_ratio"] == 0.0 and summary["rq_band"] == BELOW_FAIR
-    practise = " ".join(summary["practise"])
+    assert summary["advise_without_permission"]["value"] == 2
+    assert summary["advise_without_permission"]["band"] == BELOW_FAIR
+    assert summary["talk_share"]["band"] == BELOW_FAIR
+    assert summary["reflection_to_question"]["value"] == 0.0 and summary["reflection_to_question"]["band"] == BELOW_FAIR
+    practise = " ".join(summary["to_practise"])
     assert "without asking first 2 times" in practise
 
 
@@ -408,4 +408,4 @@ def test_band_helpers():
 
 def test_short_session_has_no_strengths_yet():
     summary = summarize([_record(0, ["reflection_simple"])], 5.0, 5.0).to_dict()
-    assert summary["strengths"] == [] and summary["practise"] == []
+    assert summary["strengths"] == [] and summary["to_practise"] == []

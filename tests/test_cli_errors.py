@@ -1,0 +1,82 @@
+"""Every command fails clearly, with a non-zero exit, on bad input (no tracebacks)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainer.__main__ import main
+
+
+def run_cli(args, env_extra=None, timeout=300):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "trainer", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def test_unknown_scenario_lists_the_available_ones(capsys):
+    assert main(["demo", "--scenario", "no-such-client", "--no-save"]) == 2
+    err = capsys.readouterr().err
+    assert "No scenario called 'no-such-client'" in err and "burnout-nurse" in err
+
+
+def test_malformed_scenario_names_file_field_and_line(tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "broken.yaml"
+    source = Path("scenarios/burnout-nurse.yaml").read_text().replace("id: burnout-nurse", "id: broken")
+    lines = source.splitlines()
+    age_line = next(i for i, l in enumerate(lines) if l.strip().startswith("age:"))
+    lines[age_line] = lines[age_line].split("age:")[0] + "age: forty"
+    bad.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("TRAINER_SCENARIOS_DIR", str(tmp_path))
+    assert main(["practice", "broken", "--text", "--no-save"]) == 2
+    err = capsys.readouterr().err
+    assert f"broken.yaml:{age_line + 1}: persona.age" in err
+
+
+def test_missing_language_model_is_named(tmp_path, capsys):
+    assert main(["demo", "--scenario", "burnout-nurse", "--no-save", "--llm", str(tmp_path / "gone.gguf")]) == 2
+    assert "gone.gguf" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_corrupt_language_model_is_refused_without_a_traceback(tmp_path, capsys):
+    fake = tmp_path / "broken.gguf"
+    fake.write_bytes(b"GGUF" + os.urandom(4096))
+    assert main(["demo", "--scenario", "burnout-nurse", "--no-save", "--llm", str(fake)]) == 2
+    err = capsys.readouterr().err
+    assert "could not be loaded" in err and "Traceback" not in err
+
+
+def test_no_audio_device_suggests_text_mode(tmp_path):
+    config = tmp_path / "asoundrc"
+    config.write_text('pcm.!default { type hw card 7 }\nctl.!default { type hw card 7 }\n')
+    result = run_cli(["practice", "burnout-nurse", "--no-save"],
+                     {"ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}"})
+    assert result.returncode == 2, result.stderr
+    assert "No microphone found" in result.stderr and "--text" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_trainee_audio_is_named(tmp_path, capsys):
+    folder = tmp_path / "turns"
+    folder.mkdir()
+    (folder / "01.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    assert main(["demo", "--scenario", "burnout-nurse", "--no-save", "--scripted",
+                 "--trainee-audio", str(folder)]) == 2
+    assert "01.wav" in capsys.readouterr().err
+
+
+def test_empty_trainee_audio_folder(tmp_path, capsys):
+    assert main(["demo", "--scenario", "burnout-nurse", "--no-save", "--trainee-audio", str(tmp_path)]) == 2
+    assert "No .wav or .flac files" in capsys.readouterr().err
+
+
+def test_models_command_lists_the_verified_defaults(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "qwen2.5-coder-0.5b-instruct-q4_k_m [default]" in out and "sha256 verified" in out
+    assert "tiny.en [default]" in out and "en_US-joe-medium [default]" in out
