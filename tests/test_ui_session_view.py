@@ -1,0 +1,201 @@
+"""SessionView: states, text and push-to-talk input, chips, attunement, feedback toggle,
+pause/end, and the no-microphone error inside a session."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from tests.ui_fakes import (  # noqa: E402,F401
+    FakeServices,
+    close_window,
+    fake_services,
+    make_window,
+    say,
+    start_text_session,
+)
+from trainer import events as ev  # noqa: E402
+from trainer.ui.codes import state_style  # noqa: E402
+from trainer.ui.session_view import SessionView  # noqa: E402
+
+
+def _activate(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+
+
+def test_text_turn_shows_transcript_chip_tooltip_and_attunement(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    assert view.name_label.text() == "Maya"
+    opening = view.transcript.client_entry(0)
+    assert opening is not None and opening.text == session.scenario.opening_lines[0]
+    assert opening.speaker_label.text() == "Maya"
+    say(qtbot, window, session, "What brings you here today?")
+    entry = view.transcript.trainee_entry(1)
+    assert entry.text == "What brings you here today?"
+    assert entry.chip.isVisibleTo(view)
+    assert entry.chip.text() == "Open question"
+    assert entry.chip.toolTip() == "Open question — confidence 90%"
+    say(qtbot, window, session, "Have you tried making a revision timetable?")
+    advise = view.transcript.trainee_entry(2)
+    assert advise.chip.code == "advise"
+    assert "righting reflex" in advise.notes_label.text()
+    panel = view.attunement
+    assert panel.score_label.text() == "51"  # mean of 72 and 30
+    assert panel.open_label.text() == "100%"
+    assert panel.ratio_label.text() == "0.0 : 1"
+    assert "reflection" in panel.nudge_label.text()
+    assert panel.median_label.text() == "— (typing)"  # typed turns have no speech timings
+    assert panel.talk_label.text() == "— (typing)"
+    view.set_mode("voice")
+    assert panel.median_label.text() == "825 ms"  # median of 750 and 900
+    assert panel.latency_label.text() == "900 ms"
+    assert panel.talk_label.text().endswith("%")
+    client_reply = view.transcript.client_entry(2)
+    assert client_reply.text.startswith("Yeah. Exhausted")
+    close_window(window, fake_services)
+
+
+def test_state_indicator_and_presence_follow_the_engine(qtbot):
+    view = SessionView()
+    qtbot.addWidget(view)
+    for state in ev.TurnState:
+        view.on_state(state)
+        assert view.state_label.text() == state_style(state)[0]
+        assert view.presence.state == state.value
+    assert view.state_label.text() == "Session ended"
+    view.on_state(ev.TurnState.CLIENT_THINKING)
+    assert view.presence.colour.name() == state_style("client_thinking")[1]
+    view.on_mic_level(-12.0, True)
+    assert view.mic_meter.fraction == 0.8 and view.mic_meter.speech
+
+
+def test_push_to_talk_space_press_and_release_call_the_session(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    _activate(qtbot, window)
+    view.set_mode("push_to_talk")
+    assert ("set_input_mode", "push_to_talk") in session.calls
+    assert view.ptt_button.isVisible() and not view.text_row.isVisible()
+    view.pause_button.setFocus()  # Space must not press the focused button
+    qtbot.keyPress(view.pause_button, Qt.Key.Key_Space)
+    assert session.calls[-1] == ("push_to_talk", True)
+    qtbot.keyRelease(view.pause_button, Qt.Key.Key_Space)
+    assert session.calls[-1] == ("push_to_talk", False)
+    assert ("pause",) not in session.calls
+    # the released utterance becomes a turn
+    qtbot.waitUntil(lambda: view.transcript.trainee_entry(1) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: view.transcript.trainee_entry(1).chip.isVisibleTo(view), timeout=3000)
+    # the hold button works with the mouse too
+    qtbot.mousePress(view.ptt_button, Qt.MouseButton.LeftButton)
+    assert session.calls[-1] == ("push_to_talk", True)
+    qtbot.mouseRelease(view.ptt_button, Qt.MouseButton.LeftButton)
+    assert session.calls[-1] == ("push_to_talk", False)
+    close_window(window, fake_services)
+
+
+def test_space_is_ignored_outside_push_to_talk(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    _activate(qtbot, window)
+    view.set_mode("text")
+    qtbot.keyClicks(view.text_input, "a b")
+    assert view.text_input.text() == "a b"
+    assert not any(c[0] == "push_to_talk" for c in session.calls)
+    close_window(window, fake_services)
+
+
+def test_feedback_toggle_hides_panel_and_chips(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    say(qtbot, window, session, "It sounds like you're exhausted.")
+    chip = view.transcript.trainee_entry(1).chip
+    assert chip.isVisibleTo(view) and view.attunement.isVisibleTo(view)
+    _activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not view.feedback_visible
+    assert not chip.isVisibleTo(view) and not view.attunement.isVisibleTo(view)
+    assert not window.actions["feedback"].isChecked()
+    assert fake_services.store.settings["ui.show_feedback"] is False
+    # new turns stay hidden, then everything comes back
+    say(qtbot, window, session, "What else?")
+    assert not view.transcript.trainee_entry(2).chip.isVisibleTo(view)
+    view.feedback_check.click()
+    assert view.feedback_visible and chip.isVisibleTo(view)
+    assert view.transcript.trainee_entry(2).chip.isVisibleTo(view)
+    assert window.actions["feedback"].isChecked()
+    close_window(window, fake_services)
+
+
+def test_pause_resume_and_end_with_shortcuts(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    _activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert session.calls[-1] == ("pause",)
+    qtbot.waitUntil(lambda: view.state == "paused", timeout=3000)
+    assert view.pause_button.text() == "Resume" and view.state_label.text() == "Paused"
+    assert window.actions["pause"].text() == "&Resume"
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert session.calls[-1] == ("resume",)
+    qtbot.waitUntil(lambda: view.state == "listening", timeout=3000)
+    assert view.pause_button.text() == "Pause"
+    say(qtbot, window, session, "What brings you here today?")
+    with qtbot.waitSignal(view.ended, timeout=3000):
+        qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view() == "review"
+    assert not view.text_input.isEnabled()
+    assert window.review_view.table.rowCount() == 3  # opening, answer, reply
+    close_window(window, fake_services)
+
+
+def test_microphone_error_in_session_offers_text_mode(qtbot):
+    services = FakeServices(no_microphone=True)
+    window = make_window(qtbot, services)
+    window.banner.dismiss()
+    window.start_session(window.scenarios[0], mode="voice")
+    session = services.created[-1]
+    view = window.session_view
+    qtbot.waitUntil(lambda: view.error_banner.isVisible(), timeout=3000)
+    assert "No microphone" in view.error_banner.message
+    assert view.error_banner.action_button.text() == "Switch to text mode"
+    view.error_banner.action_button.click()
+    assert ("set_input_mode", "text") in session.calls
+    assert view.mode == "text" and view.text_row.isVisible()
+    assert services.store.settings["ui.input_mode"] == "text"
+    qtbot.waitUntil(lambda: view.state == "listening", timeout=3000)
+    say(qtbot, window, session, "What brings you here today?")
+    assert view.transcript.trainee_entry(1).chip.code == "question_open"
+    close_window(window, services)
+    services.close()
+
+
+def test_client_reply_streams_sentence_by_sentence(qtbot):
+    view = SessionView()
+    qtbot.addWidget(view)
+    view.on_client_part(1, "The nights are the worst.")
+    entry = view.transcript.client_entry(1)
+    assert entry.text == "The nights are the worst."
+    view.on_client_part(1, "I lie awake.")
+    assert entry.text == "The nights are the worst. I lie awake."
+    view.on_client_said(ev.ClientSaid(0.0, 1, "The nights are the worst. I lie awake.", 0, 1, interrupted=True))
+    assert len(view.transcript.entries()) == 1
+    assert entry.marker_label.text() == "cut short"
+
+
+def test_models_loading_event_shows_in_the_state_line(qtbot):
+    view = SessionView()
+    qtbot.addWidget(view)
+    view.on_state(ev.TurnState.LISTENING)
+    view.on_models_loading("client voice", 1, 2)
+    assert view.state_label.text() == "Loading client voice…"
+    view.on_models_loading("client voice", 2, 2)
+    assert view.state_label.text() == "Listening to you"

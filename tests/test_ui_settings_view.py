@@ -1,0 +1,95 @@
+"""SettingsView: values persist through the store; device tests run on a worker."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+
+from tests.ui_fakes import FakeServices, fake_services  # noqa: E402,F401
+from trainer.ui.app_settings import AppSettings  # noqa: E402
+from trainer.ui.settings_view import SettingsView  # noqa: E402
+
+
+def _view(qtbot, services):
+    view = SettingsView(services, AppSettings(services.store))
+    qtbot.addWidget(view)
+    view.show()
+    return view
+
+
+def test_settings_persist_through_the_store(qtbot, fake_services):
+    view = _view(qtbot, fake_services)
+    assert view.silence_spin.value() == 700  # default end-of-turn silence
+    assert view.rate_spin.value() == 1.0
+    assert not view.keep_audio.isChecked()  # private by default, like the store
+    assert not view.auto_delete.isChecked() and not view.retention_spin.isEnabled()
+    view.silence_spin.setValue(950)
+    view.rate_spin.setValue(0.9)
+    view.keep_audio.setChecked(True)
+    view.auto_delete.setChecked(True)
+    view.retention_spin.setValue(7)
+    store = fake_services.store.settings
+    assert store["turn.end_silence_ms"] == 950
+    assert store["voice.speaking_rate"] == 0.9
+    assert store["audio_retention"] is True  # the store's own keys, so it applies them
+    assert store["retention_days"] == 7
+    again = _view(qtbot, fake_services)  # a fresh view reads them back
+    assert again.silence_spin.value() == 950 and again.rate_spin.value() == 0.9
+    assert again.keep_audio.isChecked() and again.auto_delete.isChecked()
+    assert again.retention_spin.value() == 7 and again.retention_spin.isEnabled()
+    again.auto_delete.setChecked(False)
+    assert store["retention_days"] is None  # keep until deleted
+
+
+def test_devices_and_models_load_on_workers_and_selection_persists(qtbot, fake_services):
+    view = _view(qtbot, fake_services)
+    with qtbot.waitSignals([view.devicesLoaded, view.modelsLoaded], timeout=3000):
+        view.refresh()
+    assert [view.input_combo.itemText(i) for i in range(view.input_combo.count())] == [
+        "System default", "Built-in microphone", "USB headset"]
+    view.input_combo.setCurrentIndex(2)
+    view.output_combo.setCurrentIndex(1)
+    assert fake_services.store.settings["ui.input_device"] == 3
+    assert fake_services.store.settings["ui.output_device"] == 1
+    assert view.models_table.rowCount() == 4
+    assert view.model_combos["voice"].count() == 2
+    assert view.model_combos["voice"].currentText() == "en_US-joe-medium  (default)"
+    view.model_combos["voice"].setCurrentIndex(1)
+    assert fake_services.store.settings["models.voice"] == "en_GB-alba-medium"
+    assert AppSettings(fake_services.store).session_options()["input_device"] == 3
+    view.tasks.wait_all()
+
+
+def test_input_test_records_and_plays_back_off_the_gui_thread(qtbot, fake_services):
+    view = _view(qtbot, fake_services)
+    with qtbot.waitSignal(view.devicesLoaded, timeout=3000):
+        view.refresh()
+    view.input_combo.setCurrentIndex(2)
+    view.output_combo.setCurrentIndex(2)
+    threads = []
+    original = fake_services.test_input_device
+    fake_services.test_input_device = lambda i, s=2.0: threads.append(threading.current_thread()) or original(i, s)
+    with qtbot.waitSignal(view.testFinished, timeout=3000) as blocker:
+        view.input_test.click()
+    assert blocker.args == ["input", True]
+    assert threads and threads[0] is not threading.main_thread()
+    assert fake_services.tested_inputs == [3]
+    assert fake_services.played[-1] == (32000, 16000, 3)
+    assert "Microphone works" in view.device_status.text()
+    with qtbot.waitSignal(view.testFinished, timeout=3000) as blocker:
+        view.output_test.click()
+    assert blocker.args == ["output", True] and fake_services.played[-1][2] == 3
+    view.tasks.wait_all()
+
+
+def test_no_sound_devices_is_explained(qtbot):
+    services = FakeServices(no_microphone=True)
+    view = _view(qtbot, services)
+    with qtbot.waitSignal(view.devicesLoaded, timeout=3000) as blocker:
+        view.refresh()
+    assert blocker.args == [False]
+    assert view.banner.isVisible() and "text mode" in view.banner.hint
+    assert not view.input_test.isEnabled()
+    view.tasks.wait_all()
+    services.close()

@@ -1,0 +1,95 @@
+"""``trainer gui``: the desktop app (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("gui", help="open the desktop app (the default)",
+                                   description="Open the practice window.")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="load the models, run the scenario's demo lines in text mode, save a "
+                             "screenshot of the window to PATH and exit")
+    parser.add_argument("--scenario", metavar="ID", help="scenario for --screenshot (default: the first)")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                        help="give up on --screenshot after this long (default 300)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _headless() -> bool:
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux")
+
+
+def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | None = None,
+            scenario_id: str | None = None, timeout_s: float = 300.0) -> int:
+    """Show the window; returns the exit code. With ``screenshot``, drive a demo and save it."""
+    if screenshot and _headless():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from trainer.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(list(argv) if argv else [sys.argv[0]])
+    app.setApplicationName("trainer")
+    app.setApplicationDisplayName("Counselling practice")
+    window = MainWindow(services)
+    window.show()
+    if not screenshot:
+        code = app.exec()
+        _close(services)
+        return int(code)
+
+    from trainer.ui.screenshot_driver import ScreenshotDriver
+    from trainer.ui.stall_monitor import StallMonitor
+
+    result = {"code": 1, "message": "The window closed before the screenshot was taken."}
+    driver = ScreenshotDriver(window, screenshot, scenario_id, timeout_s=timeout_s)
+
+    loop = QEventLoop()  # a local loop, so an already running QApplication (tests) stays usable
+
+    def done(code: int, message: str) -> None:
+        result["code"], result["message"] = code, message
+        window.close()
+        loop.quit()
+
+    driver.finished.connect(done)
+    driver.progress.connect(lambda text: print(text, file=sys.stderr))
+    monitor = StallMonitor(interval_ms=5)  # how long the GUI thread was ever blocked
+    driver.start()
+    monitor.start()
+    loop.exec()
+    monitor.stop()
+    window.deleteLater()
+    if result["code"] == 0:
+        print(f"GUI thread: longest stall {monitor.longest_gap_ms:.0f} ms, p99 {monitor.p99_gap_ms:.0f} ms "
+              f"over {monitor.ticks} ticks", file=sys.stderr)
+    _close(services)
+    print(result["message"], file=sys.stderr if result["code"] else sys.stdout)
+    return int(result["code"])
+
+
+def _close(services: Any) -> None:
+    close = getattr(services, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception as exc:  # noqa: BLE001
+            print(f"warning: shutting down: {exc}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from trainer.app import Services
+
+        services = Services()
+    except Exception as exc:  # noqa: BLE001 - plain words, not a traceback
+        print(f"The app could not start: {exc}", file=sys.stderr)
+        return 1
+    return run_gui(services, [sys.argv[0]], screenshot=getattr(args, "screenshot", None),
+                   scenario_id=getattr(args, "scenario", None), timeout_s=getattr(args, "timeout", 300.0))

@@ -1,0 +1,78 @@
+"""An in-window message in plain words, with the way out as a button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class ErrorBanner(QFrame):
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ErrorBanner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 10, 10, 10)
+        text = QVBoxLayout()
+        self.message_label = QLabel()
+        self.message_label.setObjectName("ErrorMessage")
+        self.message_label.setWordWrap(True)
+        self.hint_label = QLabel()
+        self.hint_label.setObjectName("ErrorHint")
+        self.hint_label.setWordWrap(True)
+        text.addWidget(self.message_label)
+        text.addWidget(self.hint_label)
+        layout.addLayout(text, 1)
+        self.action_button = QPushButton()
+        self.action_button.setObjectName("ErrorAction")
+        self.action_button.hide()
+        layout.addWidget(self.action_button)
+        self.close_button = QPushButton("Dismiss")
+        self.close_button.clicked.connect(self.dismiss)
+        layout.addWidget(self.close_button)
+        self._action: Callable[[], None] | None = None
+        self.action_button.clicked.connect(self._run_action)
+        self.hide()
+
+    def show_error(
+        self,
+        message: str,
+        hint: str = "",
+        action_text: str | None = None,
+        action: Callable[[], None] | None = None,
+        fatal: bool = False,
+    ) -> None:
+        self.message_label.setText(message)
+        self.hint_label.setText(hint)
+        self.hint_label.setVisible(bool(hint))
+        self._action = action
+        self.action_button.setVisible(bool(action_text and action))
+        if action_text:
+            self.action_button.setText(action_text)
+        self.setProperty("fatal", fatal)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
+        if self.action_button.isVisible():
+            self.action_button.setFocus()
+
+    @property
+    def message(self) -> str:
+        return self.message_label.text()
+
+    @property
+    def hint(self) -> str:
+        return self.hint_label.text()
+
+    def _run_action(self) -> None:
+        action = self._action
+        self.dismiss()
+        if action is not None:
+            action()
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()

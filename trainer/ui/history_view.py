@@ -1,0 +1,211 @@
+"""Past sessions: a table and charts over time; open one in Review, or delete it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trainer.ui.error_banner import ErrorBanner
+from trainer.ui.session_metrics import format_when
+from trainer.ui.task_worker import TaskRunner
+from trainer.ui.trend_chart import TrendChart
+
+COLUMNS = ("Date", "Scenario", "Turns", "Attunement", "")
+
+
+def _sort_key(info: Any) -> str:
+    value = getattr(info, "started_at", None)
+    if isinstance(value, (int, float)):
+        return f"{value:020.3f}"
+    return str(value or "")
+
+
+def summary_value(summary: dict | None, key: str) -> float | None:
+    if not summary:
+        return None
+    entry = summary.get(key)
+    if isinstance(entry, dict):
+        entry = entry.get("value")
+    try:
+        return None if entry is None else float(entry)
+    except (TypeError, ValueError):
+        return None
+
+
+def load_history(store: Any) -> list[tuple[Any, dict | None]]:
+    """Blocking: every session with its summary, oldest first (run on a worker)."""
+    rows = []
+    for info in sorted(store.list_sessions(), key=_sort_key):
+        try:
+            summary = store.load_session(info.id).summary
+        except Exception:  # noqa: BLE001 - one unreadable session shouldn't hide the rest
+            summary = None
+        rows.append((info, summary))
+    return rows
+
+
+class HistoryView(QWidget):
+    openRequested = Signal(str)
+    loaded = Signal(int)
+    deleted = Signal(str)
+
+    def __init__(self, services: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("HistoryView")
+        self.services = services
+        self.tasks = TaskRunner(self)
+        self.rows: list[tuple[Any, dict | None]] = []
+        self.confirm: Callable[[str], bool] = self._ask
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 18, 24, 18)
+        root.setSpacing(12)
+        self.banner = ErrorBanner()
+        root.addWidget(self.banner)
+        title = QLabel("Your practice over time")
+        title.setObjectName("ViewTitle")
+        root.addWidget(title)
+        charts = QGridLayout()
+        charts.setSpacing(12)
+        self.ratio_chart = TrendChart("Reflections to questions", "#6f9fcb", y_label="ratio")
+        self.complex_chart = TrendChart("Complex reflections (%)", "#79b68c", y_max=100, y_label="%")
+        self.attunement_chart = TrendChart("Attunement", "#b79bd6", y_max=100, y_label="score")
+        charts.addWidget(self.ratio_chart, 0, 0)
+        charts.addWidget(self.complex_chart, 0, 1)
+        charts.addWidget(self.attunement_chart, 0, 2)
+        root.addLayout(charts)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("HistoryTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _: self.open_selected())
+        self.table.activated.connect(lambda _: self.open_selected())
+        root.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("Caption")
+        buttons.addWidget(self.status_label, 1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.delete_button = QPushButton("Delete…  (Del)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.open_button = QPushButton("Open in Review  (Enter)")
+        self.open_button.setObjectName("PrimaryButton")
+        self.open_button.clicked.connect(self.open_selected)
+        for b in (self.refresh_button, self.delete_button, self.open_button):
+            buttons.addWidget(b)
+        root.addLayout(buttons)
+
+    # ------------------------------------------------------------------ data
+    def refresh(self) -> None:
+        if self.services is None:
+            return
+        store = self.services.store
+        self.status_label.setText("Loading your sessions…")
+        self.tasks.start(lambda: load_history(store), self.set_rows, self._load_failed)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.status_label.setText("")
+        self.banner.show_error(f"Could not read your past sessions: {exc}",
+                               "If you set a passphrase, check it with 'trainer passphrase'; then press Refresh.")
+
+    def set_rows(self, rows: list[tuple[Any, dict | None]]) -> None:
+        self.rows = list(rows)
+        self.table.setRowCount(0)
+        for info, _summary in reversed(self.rows):  # newest at the top
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            score = getattr(info, "mean_attunement", None)
+            cells = [
+                format_when(getattr(info, "started_at", None)),
+                getattr(info, "scenario_title", None) or getattr(info, "scenario_id", ""),
+                str(getattr(info, "turns", "")),
+                "—" if score is None else f"{round(float(score))}",
+                "interrupted" if getattr(info, "interrupted", False) else "",
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, info.id)
+                if col == 4 and text:
+                    item.setToolTip("This session stopped before it was ended (e.g. the app closed).")
+                self.table.setItem(row, col, item)
+        if self.rows:
+            self.table.selectRow(0)
+        self.ratio_chart.set_values([summary_value(s, "reflection_to_question") for _, s in self.rows])
+        # the summary gives percentages as 0-100
+        self.complex_chart.set_values([summary_value(s, "percent_complex_reflections") for _, s in self.rows])
+        self.attunement_chart.set_values([
+            (float(i.mean_attunement) if getattr(i, "mean_attunement", None) is not None
+             else summary_value(s, "mean_attunement")) for i, s in self.rows
+        ])
+        count = len(self.rows)
+        self.status_label.setText(f"{count} session{'s' if count != 1 else ''}" if count else
+                                  "No sessions yet. Practise one from the library (Ctrl+1).")
+        self.loaded.emit(count)
+
+    def selected_id(self) -> str | None:
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    # ------------------------------------------------------------------ actions
+    def open_selected(self) -> None:
+        session_id = self.selected_id()
+        if session_id is not None:
+            self.openRequested.emit(session_id)
+
+    def delete_selected(self) -> None:
+        session_id = self.selected_id()
+        if session_id is None or self.services is None:
+            return
+        row = self.table.currentRow()
+        what = f"{self.table.item(row, 1).text()} on {self.table.item(row, 0).text()}"
+        if not self.confirm(f"Delete the session “{what}”, with its transcript and audio? This can't be undone."):
+            return
+        try:
+            self.services.store.delete_session(session_id)
+        except Exception as exc:  # noqa: BLE001
+            self.banner.show_error(f"Could not delete the session: {exc}", "Try again, or restart the app.")
+            return
+        self.rows = [(i, s) for i, s in self.rows if i.id != session_id]
+        self.set_rows(self.rows)
+        self.deleted.emit(session_id)
+
+    def _ask(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Delete session", text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Delete:
+            self.delete_selected()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.open_selected()
+            return
+        super().keyPressEvent(event)
+
+    def shutdown(self) -> None:
+        self.tasks.wait_all()

@@ -1,0 +1,347 @@
+"""Review a session: annotated transcript, MITI summary, replay a line's audio, and
+“Try it again” from any client line with the two answers side by side."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trainer.ui.codes import code_style, code_tooltip
+from trainer.ui.engine_bridge import EngineBridge
+from trainer.ui.error_banner import ErrorBanner
+from trainer.ui.session_metrics import format_when
+from trainer.ui.summary_panel import SummaryPanel
+from trainer.ui.task_worker import TaskRunner
+from trainer.ui.transcript_entry import feedback_notes
+from trainer.ui.transcript_model import TranscriptLine, lines_from_stored, original_answer
+from trainer.ui.try_again_panel import TryAgainPanel
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("Turn", "Who", "What was said", "Code", "Notes")
+
+
+class ReviewView(QWidget):
+    audioPlayed = Signal(bool)  # True if a recording was found and played
+    tryAgainStarted = Signal(int)
+
+    def __init__(
+        self,
+        services: Any = None,
+        session_factory: Callable[[Any, str | None], Any] | None = None,
+        output_device: Callable[[], Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ReviewView")
+        self.services = services
+        self.session_factory = session_factory
+        self.output_device = output_device or (lambda: None)
+        self.tasks = TaskRunner(self)
+        self.session: Any = None
+        self.session_live = False
+        self.session_id: str | None = None
+        self.scenario: Any = None
+        self.client_name = "Client"
+        self.lines: list[TranscriptLine] = []
+        self.summary: dict | None = None
+        self.try_session: Any = None
+        self._try_bridge: EngineBridge | None = None
+        self._awaiting_new = False
+        self._new_turn: int | None = None
+        self._build()
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 18, 24, 18)
+        root.setSpacing(12)
+        self.banner = ErrorBanner()
+        root.addWidget(self.banner)
+        self.title_label = QLabel("Nothing to review yet")
+        self.title_label.setObjectName("ViewTitle")
+        root.addWidget(self.title_label)
+        self.subtitle_label = QLabel("Finish a session, or open one from History (Ctrl+4).")
+        self.subtitle_label.setObjectName("Caption")
+        root.addWidget(self.subtitle_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("ReviewTranscript")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.setAlternatingRowColors(False)
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 170)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        left_layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.play_button = QPushButton("Play this line  (Ctrl+R)")
+        self.play_button.clicked.connect(self.play_selected)
+        self.try_button = QPushButton("Try it again from here  (Ctrl+T)")
+        self.try_button.setObjectName("PrimaryButton")
+        self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
+        self.try_button.clicked.connect(self.try_again_selected)
+        buttons.addWidget(self.play_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.try_button)
+        left_layout.addLayout(buttons)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("Caption")
+        self.status_label.setWordWrap(True)
+        left_layout.addWidget(self.status_label)
+        self.try_panel = TryAgainPanel()
+        self.try_panel.submitted.connect(self._submit_new_answer)
+        self.try_panel.closed.connect(self._close_try)
+        left_layout.addWidget(self.try_panel)
+        splitter.addWidget(left)
+        self.summary_panel = SummaryPanel()
+        self.summary_panel.setMinimumWidth(360)
+        splitter.addWidget(self.summary_panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        root.addWidget(splitter, 1)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ loading
+    def show_live(self, session: Any, lines: list[TranscriptLine], summary: dict | None, live: bool) -> None:
+        """From the session view; ``live`` means the session can still take ``try_again_from``."""
+        self.session = session
+        self.session_live = live
+        self.session_id = getattr(session, "session_id", None)
+        self.scenario = getattr(session, "scenario", None)
+        self._populate(list(lines), summary)
+
+    def show_stored(self, stored: Any, scenario: Any = None) -> None:
+        info = stored.info
+        self.session = None
+        self.session_live = False
+        self.session_id = info.id
+        self.scenario = scenario
+        self._populate(lines_from_stored(stored.turns), stored.summary, info)
+
+    def _populate(self, lines: list[TranscriptLine], summary: dict | None, info: Any = None) -> None:
+        self._close_try()
+        self.lines = lines
+        self.summary = summary
+        persona = getattr(self.scenario, "persona", None)
+        self.client_name = getattr(persona, "name", None) or "Client"
+        title = getattr(self.scenario, "title", None) or getattr(info, "scenario_title", None) or "Session"
+        self.title_label.setText(f"Review: {title}")
+        when = getattr(info, "started_at", None)
+        bits = []
+        if when is not None:
+            bits.append(format_when(when))
+        bits.append(f"{sum(1 for l in lines if l.role == 'trainee')} answers")
+        if getattr(info, "interrupted", False):
+            bits.append("interrupted")
+        self.subtitle_label.setText(" · ".join(bits))
+        self.table.setRowCount(0)
+        for line in lines:
+            self._add_row(line)
+        self.table.resizeRowsToContents()
+        self.summary_panel.set_summary(summary)
+        self.status_label.setText("")
+        first_client = self.row_of_client_line(0)
+        if self.lines:
+            self.select_row(first_client if first_client >= 0 else 0)
+        self._update_buttons()
+
+    def _add_row(self, line: TranscriptLine) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        who = self.client_name if line.role == "client" else "You"
+        items = [
+            QTableWidgetItem(str(line.turn_index)),
+            QTableWidgetItem(who + (" (retry)" if line.branch else "")),
+            QTableWidgetItem(line.text + ("  [cut short]" if line.interrupted else "")),
+            QTableWidgetItem(code_style(line.code).label if line.code else ""),
+            QTableWidgetItem(" · ".join(feedback_notes(line.feedback)) if line.feedback else ""),
+        ]
+        if line.code:
+            items[3].setBackground(QColor(code_style(line.code).background))
+            items[3].setToolTip(code_tooltip(line.code, line.confidence))
+        items[0].setData(Qt.ItemDataRole.UserRole, row)
+        for col, item in enumerate(items):
+            if col != 3 and line.role == "client":
+                item.setBackground(QColor("#f3f6f9"))
+            self.table.setItem(row, col, item)
+
+    # ------------------------------------------------------------------ selection
+    def selected_line(self) -> TranscriptLine | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            row = self.table.currentRow()
+        else:
+            row = rows[0].row()
+        if 0 <= row < len(self.lines):
+            return self.lines[row]
+        return None
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+        self.table.setCurrentCell(row, 2)
+
+    def row_of_client_line(self, turn_index: int) -> int:
+        for row, line in enumerate(self.lines):
+            if line.role == "client" and line.turn_index == turn_index:
+                return row
+        return -1
+
+    def _update_buttons(self) -> None:
+        line = self.selected_line()
+        self.play_button.setEnabled(line is not None and self.session_id is not None and self.services is not None)
+        can_try = line is not None and line.role == "client" and (
+            self.session_live or (self.session_factory is not None and self.scenario is not None)
+        )
+        self.try_button.setEnabled(can_try)
+
+    # ------------------------------------------------------------------ replay
+    def play_selected(self) -> None:
+        line = self.selected_line()
+        if line is None or self.session_id is None or self.services is None:
+            return
+        services, session_id, device = self.services, self.session_id, self.output_device()
+
+        def job() -> bool:
+            found = services.store.load_turn_audio(session_id, line.turn_index, line.role)
+            if found is None:
+                return False
+            samples, rate = found
+            services.play(samples, rate, device)
+            return True
+
+        self.status_label.setText("Playing…")
+        self.play_button.setEnabled(False)
+        self.tasks.start(job, self._played, self._play_failed)
+
+    def _played(self, found: bool) -> None:
+        self._update_buttons()
+        if found:
+            self.status_label.setText("")
+        else:
+            self.status_label.setText(
+                "No recording was kept for this line. Audio is kept only when “Keep audio” is on in Settings (Ctrl+5)."
+            )
+        self.audioPlayed.emit(bool(found))
+
+    def _play_failed(self, exc: BaseException) -> None:
+        self._update_buttons()
+        self.status_label.setText("")
+        self.banner.show_error(f"Could not play the recording: {exc}", "Check the output device in Settings (Ctrl+5).")
+
+    # ------------------------------------------------------------------ try it again
+    def try_again_selected(self) -> None:
+        line = self.selected_line()
+        if line is not None and line.role == "client":
+            self.try_again(line.turn_index)
+
+    def try_again(self, client_turn_index: int) -> bool:
+        client = next((l for l in self.lines if l.role == "client" and l.turn_index == client_turn_index), None)
+        if client is None:
+            return False
+        try:
+            if self.session_live and self.session is not None:
+                session = self.session
+            elif self.session_factory is not None and self.scenario is not None:
+                if self.try_session is not None and self.try_session is not self.session:
+                    session = self.try_session
+                else:
+                    session = self.session_factory(self.scenario, self.session_id)
+            else:
+                self.status_label.setText("This session's scenario is no longer installed, so it can't be replayed.")
+                return False
+            if session is not self.try_session:
+                self._connect_try_session(session)
+            session.try_again_from(client_turn_index)
+        except Exception as exc:  # noqa: BLE001
+            self.banner.show_error(f"Could not start “Try it again”: {exc}", "Try another line, or start a new session.")
+            return False
+        original = original_answer(self.lines, client_turn_index)
+        reply = None
+        if original is not None:
+            reply = next(
+                (l.text for l in self.lines if l.role == "client" and l.turn_index == original.turn_index
+                 and l.branch == original.branch), None)
+        self.try_panel.begin(
+            self.client_name, client.text,
+            original.text if original else None,
+            original.code if original else None,
+            original.confidence if original else None,
+            reply,
+        )
+        self._awaiting_new = True
+        self._new_turn = None
+        self.tryAgainStarted.emit(client_turn_index)
+        return True
+
+    def _connect_try_session(self, session: Any) -> None:
+        if self._try_bridge is not None:
+            self._try_bridge.close()
+        self.try_session = session
+        bridge = EngineBridge(self)
+        session.add_listener(bridge.post)
+        bridge.traineeSaid.connect(self._on_try_said)
+        bridge.feedbackReady.connect(self._on_try_feedback)
+        bridge.clientSaid.connect(self._on_try_reply)
+        bridge.errorOccurred.connect(lambda m, h, f: self.banner.show_error(m, h, fatal=f))
+        self._try_bridge = bridge
+
+    def _submit_new_answer(self, text: str) -> None:
+        if self.try_session is not None:
+            self.try_session.submit_text(text)
+
+    def _on_try_said(self, e: Any) -> None:
+        if self._awaiting_new and self._new_turn is None:
+            self._new_turn = e.turn_index
+            self.try_panel.set_new_answer(e.text)
+
+    def _on_try_feedback(self, e: Any) -> None:
+        if self._awaiting_new and e.turn_index == self._new_turn:
+            self.try_panel.set_new_feedback(e.code, e.confidence)
+
+    def _on_try_reply(self, e: Any) -> None:
+        if self._awaiting_new and e.turn_index == self._new_turn:
+            self.try_panel.set_new_reply(e.text)
+            self._awaiting_new = False
+
+    def _close_try(self) -> None:
+        self._awaiting_new = False
+        if self.try_panel.isVisible():
+            self.try_panel.hide()
+
+    def shutdown(self) -> None:
+        if self.try_session is not None and self.try_session is not self.session:
+            try:
+                self.try_session.end()
+            except Exception:  # noqa: BLE001
+                pass
+        self.tasks.wait_all()

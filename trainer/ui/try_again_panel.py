@@ -1,0 +1,125 @@
+"""“Try it again”: the client's line, your first answer and your new answer side by side."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from trainer.ui.code_chip import CodeChip
+
+
+class _AnswerColumn(QFrame):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AnswerColumn")
+        # equal halves whatever the text length
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        head = QHBoxLayout()
+        caption = QLabel(title)
+        caption.setObjectName("PanelSubtitle")
+        head.addWidget(caption)
+        head.addStretch(1)
+        self.chip = CodeChip()
+        self.chip.hide()
+        head.addWidget(self.chip)
+        layout.addLayout(head)
+        self.text_label = QLabel("—")
+        self.text_label.setWordWrap(True)
+        self.text_label.setObjectName("LineText")
+        layout.addWidget(self.text_label)
+        self.reply_label = QLabel()
+        self.reply_label.setWordWrap(True)
+        self.reply_label.setObjectName("ReplyLabel")
+        self.reply_label.hide()
+        layout.addWidget(self.reply_label)
+        layout.addStretch(1)
+
+    def set_answer(self, text: str | None, code: str | None = None, confidence: float | None = None) -> None:
+        self.text_label.setText(text or "—")
+        if code:
+            self.chip.set_code(code, confidence)
+        self.chip.setVisible(bool(code))
+
+    def set_reply(self, name: str, text: str | None) -> None:
+        self.reply_label.setText(f"{name}: “{text}”" if text else "")
+        self.reply_label.setVisible(bool(text))
+
+
+class TryAgainPanel(QFrame):
+    submitted = Signal(str)
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TryAgainPanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        top = QHBoxLayout()
+        title = QLabel("Try it again")
+        title.setObjectName("PanelTitle")
+        top.addWidget(title)
+        top.addStretch(1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close_panel)
+        top.addWidget(close)
+        layout.addLayout(top)
+        self.client_label = QLabel()
+        self.client_label.setWordWrap(True)
+        self.client_label.setObjectName("ClientQuote")
+        layout.addWidget(self.client_label)
+        columns = QHBoxLayout()
+        self.original = _AnswerColumn("Your first answer")
+        self.new = _AnswerColumn("Your new answer")
+        columns.addWidget(self.original, 1)
+        columns.addWidget(self.new, 1)
+        layout.addLayout(columns)
+        row = QHBoxLayout()
+        self.input = QLineEdit()
+        self.input.setPlaceholderText("Say your new answer out loud, or type it here and press Enter")
+        self.input.returnPressed.connect(self._submit)
+        row.addWidget(self.input, 1)
+        send = QPushButton("Send")
+        send.clicked.connect(self._submit)
+        row.addWidget(send)
+        layout.addLayout(row)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("Caption")
+        layout.addWidget(self.status_label)
+        self.client_name = "Client"
+        self.hide()
+
+    def begin(self, client_name: str, client_text: str, original_text: str | None,
+              original_code: str | None, original_confidence: float | None, original_reply: str | None = None) -> None:
+        self.client_name = client_name
+        self.client_label.setText(f"{client_name} said: “{client_text}”")
+        self.original.set_answer(original_text, original_code, original_confidence)
+        self.original.set_reply(client_name, original_reply)
+        self.new.set_answer(None)
+        self.new.set_reply(client_name, None)
+        self.status_label.setText("Waiting for your new answer…")
+        self.show()
+        self.input.setFocus()
+
+    def set_new_answer(self, text: str) -> None:
+        self.new.set_answer(text, self.new.chip.code if self.new.chip.isVisible() else None)
+        self.status_label.setText("Coding your answer…")
+
+    def set_new_feedback(self, code: str, confidence: float | None) -> None:
+        self.new.set_answer(self.new.text_label.text(), code, confidence)
+        self.status_label.setText("")
+
+    def set_new_reply(self, text: str) -> None:
+        self.new.set_reply(self.client_name, text)
+
+    def _submit(self) -> None:
+        text = self.input.text().strip()
+        if text:
+            self.input.clear()
+            self.submitted.emit(text)
+
+    def close_panel(self) -> None:
+        self.hide()
+        self.closed.emit()
