@@ -208,3 +208,32 @@ def test_pause_holds_turns_until_resumed(scenario):
     assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
     session.end()
     session.wait_ended(5)
+
+
+def test_a_finished_session_can_be_branched_from_its_snapshot(scenario):
+    session, log = text_session(scenario)
+    session.start()
+    session.wait_for_listening(5)
+    session.submit_text("You feel exhausted.")
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    session.wait_for_listening(5)
+    session.end()
+    assert session.wait_ended(5)
+    snap = session.snapshot_at(1)  # answer the client's first reply again
+    assert snap.client_line.startswith("Reply 1 sentence 1")
+
+    branch, branch_log = text_session(scenario, client=FakeClient(), resume_from=snap)
+    branch.start()
+    assert branch.wait_for_listening(5)
+    assert branch.client.openness == pytest.approx(0.4)  # restored, not replayed
+    assert branch.client.heard == ["You feel exhausted."]
+    branch.submit_text("What would you like to talk about?")
+    assert branch_log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    record = branch_log.of(ev.TurnCompleted)[0].record
+    assert record["index"] == 2 and record["branch_of"] == 2
+    assert branch.opening_text == snap.client_line
+    assert not [e for e in branch_log.of(ev.ClientReplyStarted) if e.turn_index <= 1]
+    branch.end()
+    assert branch.wait_ended(5)
+    with pytest.raises(KeyError):
+        session.snapshot_at(7)

@@ -88,11 +88,17 @@ class _Utterance:
     interrupted: bool = False
 
 
-@dataclass
-class _Snapshot:
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """The client and feedback state right after one client line (for "try it again").
+
+    ``client_line`` is the text the trainee answers when resuming from here.
+    """
+
     client: Any
     feedback: Any
     next_turn: int
+    client_line: str = ""
 
 
 class _FirstTokenClock:
@@ -128,6 +134,7 @@ class Session:
         feedback: FeedbackPort | None = None,
         recorder: RecorderPort | None = None,
         options: SessionOptions = SessionOptions(),
+        resume_from: SessionSnapshot | None = None,
     ):
         if options.input_mode not in INPUT_MODES:
             raise ValueError(f"input_mode must be one of {INPUT_MODES}, not {options.input_mode!r}")
@@ -164,7 +171,10 @@ class Session:
         self._state_lock = threading.Lock()
         self._next_turn = 1
         self._branch_of: int | None = None
-        self._snapshots: dict[int, _Snapshot] = {}
+        self._snapshots: dict[int, SessionSnapshot] = {}
+        # A branch of an earlier (possibly finished) session: start from its snapshot
+        # instead of the opening line.
+        self._resume_from = resume_from
         self._threads: list[threading.Thread] = []
         self._ended = threading.Event()
         self._idle_after_turn = threading.Event()
@@ -243,6 +253,13 @@ class Session:
         now = self._clock()
         self._jobs.put(_Utterance(start_s=now, end_s=now, endpoint_at=time.perf_counter(),
                                   text=text, reference=reference))
+
+    def snapshot_at(self, client_turn_index: int) -> SessionSnapshot:
+        """The state just after client line ``client_turn_index`` (KeyError if none)."""
+        snap = self._snapshots.get(client_turn_index)
+        if snap is None:
+            raise KeyError(f"no client line {client_turn_index} in this session")
+        return snap
 
     def try_again_from(self, client_turn_index: int) -> None:
         """Return the client and feedback to just after client line ``client_turn_index``.
@@ -367,14 +384,10 @@ class Session:
 
     def _worker_loop(self) -> None:
         try:
-            opening = self._client_line(turn_index=0, trainee_text=None)
-            self.opening_text = opening["text"]
-            self._record({"index": 0, "trainee_text": "", "client_text": opening["text"],
-                          "code": "", "confidence": 0.0, "feedback": {}, "timings": {},
-                          "client_state": {}, "client_speech": [opening["start_s"], opening["end_s"]],
-                          "trainee_audio": None, "client_audio": opening["audio"],
-                          "sample_rates": {"client": opening["sample_rate"]}})
-            self._take_snapshot(0)
+            if self._resume_from is not None:
+                self._resume(self._resume_from)
+            else:
+                self._opening()
             self._set_state(TurnState.LISTENING)
             while True:
                 job = self._jobs.get()
@@ -397,6 +410,27 @@ class Session:
             self._error(f"The session stopped unexpectedly: {error}", "Your completed turns are saved.", fatal=True)
         finally:
             self._finish()
+
+    def _opening(self) -> None:
+        opening = self._client_line(turn_index=0, trainee_text=None)
+        self.opening_text = opening["text"]
+        self._record({"index": 0, "trainee_text": "", "client_text": opening["text"],
+                      "code": "", "confidence": 0.0, "feedback": {}, "timings": {},
+                      "client_state": {}, "client_speech": [opening["start_s"], opening["end_s"]],
+                      "trainee_audio": None, "client_audio": opening["audio"],
+                      "sample_rates": {"client": opening["sample_rate"]}})
+        self._take_snapshot(0, opening["text"])
+
+    def _resume(self, snap: SessionSnapshot) -> None:
+        """Continue from another session's snapshot: no opening line, a branch."""
+        self.client.restore(snap.client)
+        if self.feedback is not None and snap.feedback is not None:
+            self.feedback.restore(snap.feedback)
+        self._next_turn = snap.next_turn
+        self._branch_of = snap.next_turn
+        self.opening_text = snap.client_line
+        self._snapshots[snap.next_turn - 1] = snap
+        self._emit(ev.ClientSaid(time.monotonic(), snap.next_turn - 1, snap.client_line, 0.0, 0.0, False))
 
     def _trainee_turn(self, job: _Utterance) -> None:
         turn_index = self._next_turn
@@ -427,7 +461,7 @@ class Session:
 
         reply = self._client_line(turn_index, text, transcript_at=transcript_at,
                                   endpoint_at=job.endpoint_at, timings=timings)
-        self._take_snapshot(turn_index)
+        self._take_snapshot(turn_index, reply["text"])
         record = {
             "index": turn_index,
             "trainee_text": text,
@@ -503,11 +537,12 @@ class Session:
         return {"text": text, "interrupted": interrupted, "start_s": start_s, "end_s": end_s,
                 "audio": audio, "sample_rate": sample_rate}
 
-    def _take_snapshot(self, client_turn_index: int) -> None:
-        self._snapshots[client_turn_index] = _Snapshot(
+    def _take_snapshot(self, client_turn_index: int, client_line: str) -> None:
+        self._snapshots[client_turn_index] = SessionSnapshot(
             client=self.client.snapshot(),
             feedback=self.feedback.snapshot() if self.feedback is not None else None,
             next_turn=self._next_turn,
+            client_line=client_line,
         )
 
     def _record(self, record: dict) -> None:
