@@ -237,3 +237,49 @@ def test_a_finished_session_can_be_branched_from_its_snapshot(scenario):
     assert branch.wait_ended(5)
     with pytest.raises(KeyError):
         session.snapshot_at(7)
+
+
+class SizeRecognizer:
+    """Says how much audio it was given, so tests can tell which pass was used."""
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def transcribe(self, samples):
+        self.calls.append(int(samples.size))
+        return f"heard {samples.size} samples"
+
+
+def test_transcription_starts_during_the_end_of_turn_silence(scenario):
+    session, mic, log = voice_session(scenario, [])
+    session.recognizer = SizeRecognizer()
+    session.start()
+    session.wait_for_listening(5)
+    mic.feed_utterance(tone(1.0))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    # One pass only: the tentative one, started after 192 ms of silence, was used.
+    assert len(session.recognizer.calls) == 1
+    said = log.of(ev.TraineeSaid)[0].text
+    assert said == f"heard {session.recognizer.calls[0]} samples"
+    session.end()
+    session.wait_ended(5)
+
+
+def test_a_pause_shorter_than_the_end_of_turn_is_not_the_end(scenario):
+    session, mic, log = voice_session(scenario, [])
+    session.recognizer = SizeRecognizer()
+    session.start()
+    session.wait_for_listening(5)
+    mic.silence_after_s = 0.3  # a thinking pause: tentative end fires, endpoint doesn't
+    mic.feed_utterance(tone(0.8))
+    mic.silence_after_s = 1.0
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert len(log.of(ev.TraineeSaid)) == 1  # one turn, not two
+    calls = session.recognizer.calls
+    # Two tentative passes: the first made stale by more speech, the second used as is.
+    assert len(calls) == 2 and calls[0] < calls[1]
+    said = log.of(ev.TraineeSaid)[0].text
+    assert said == f"heard {calls[-1]} samples" and calls[-1] > 16000 * 1.9
+    session.end()
+    session.wait_ended(5)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import queue
+from concurrent.futures import Future, ThreadPoolExecutor
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from trainer import events as ev
 from trainer.audio.capture import MicrophoneSource
 from trainer.audio.playback import SpeakerSink
 from trainer.audio.resample import dbfs, float_to_int16
-from trainer.audio.vad import SpeechStart, TurnDetector, TurnDetectorOptions, UtteranceEnd
+from trainer.audio.vad import SpeechStart, TentativeEnd, TurnDetector, TurnDetectorOptions, UtteranceEnd
 from trainer.events import TurnState
 from trainer.speech.tts import Synthesizer, VoiceParams
 
@@ -86,6 +87,7 @@ class _Utterance:
     text: str | None = None
     reference: str | None = None
     interrupted: bool = False
+    early_transcript: Future | None = None  # started at the tentative end, if still valid
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,10 @@ class Session:
         self._idle_after_turn = threading.Event()
         self._last_level_at = 0.0
         self._clock_offset = 0.0
+        # One recognition thread: tentative transcripts start while the trainee's
+        # end-of-turn silence is still running, so little is left at the endpoint.
+        self._asr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
+        self._tentative: Future | None = None
         self._backend_clock: _FirstTokenClock | None = None
         backend = getattr(client, "backend", None)
         if backend is not None:
@@ -356,7 +362,11 @@ class Session:
         else:
             result = self._detector.feed(block, probability, client_speaking=self._client_speaking.is_set())
         if isinstance(result, SpeechStart):
+            self._tentative = None
             self._on_speech_start(result)
+        elif isinstance(result, TentativeEnd):
+            if self.recognizer is not None:
+                self._tentative = self._asr_pool.submit(self.recognizer.transcribe, result.samples)
         elif isinstance(result, UtteranceEnd):
             self._on_utterance(result, time.perf_counter())
 
@@ -373,11 +383,14 @@ class Session:
             pass
 
     def _on_utterance(self, utterance: UtteranceEnd, endpoint_at: float) -> None:
+        early = self._tentative if utterance.tentative_still_valid else None
+        self._tentative = None
         self._jobs.put(_Utterance(
             start_s=utterance.start_s + self._clock_offset,
             end_s=utterance.end_s + self._clock_offset,
             endpoint_at=endpoint_at,
             samples=utterance.samples,
+            early_transcript=early,
         ))
 
     # ------------------------------------------------------------------ turn worker
@@ -438,7 +451,8 @@ class Session:
         text = job.text
         if text is None:
             self._set_state(TurnState.TRANSCRIBING)
-            text = self.recognizer.transcribe(job.samples)
+            future = job.early_transcript or self._asr_pool.submit(self.recognizer.transcribe, job.samples)
+            text = future.result()
         transcript_at = time.perf_counter()
         timings["endpoint_to_transcript"] = (transcript_at - job.endpoint_at) * 1000
         text = text.strip()
@@ -566,6 +580,7 @@ class Session:
                 self.recorder.finish_session(self.session_id, self.summary)
             except Exception as error:
                 self._error(f"The session summary could not be saved: {error}")
+        self._asr_pool.shutdown(wait=False, cancel_futures=True)
         self._set_state(TurnState.ENDED)
         self._emit(ev.SessionEnded(time.monotonic(), self.summary))
         self._idle_after_turn.set()

@@ -60,7 +60,10 @@ class TurnDetectorOptions:
     # While the client is speaking, echo of its voice can reach the microphone; demand
     # more sustained, more certain speech before treating it as the trainee barging in.
     barge_in_threshold: float = 0.8
-    barge_in_min_speech_ms: int = 224
+    barge_in_min_speech_ms: int = 96
+    # After this much silence the utterance so far is handed out as a tentative end, so
+    # transcription can start before the end-of-turn silence has fully passed.
+    tentative_silence_ms: int = 192
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,16 @@ class UtteranceEnd:
     samples: np.ndarray  # float32 16 kHz, including pre-roll
     start_s: float
     end_s: float
+    # True when no speech followed the last TentativeEnd: its transcript is this one's.
+    tentative_still_valid: bool = False
+
+
+@dataclass(frozen=True)
+class TentativeEnd:
+    """The trainee has paused: the utterance so far, which may yet continue."""
+
+    samples: np.ndarray
+    start_s: float
 
 
 class TurnDetector:
@@ -94,6 +107,7 @@ class TurnDetector:
         self._pre_roll: list[np.ndarray] = []
         self._pre_roll_len = pre
         self._start_s = 0.0
+        self._tentative_valid = False
 
     @property
     def in_speech(self) -> bool:
@@ -137,10 +151,15 @@ class TurnDetector:
             self._silence_run += 1
         else:
             self._silence_run = 0
+            self._tentative_valid = False
         silence_ms = self._silence_run * self.block_s * 1000
         too_long = (self._clock_s - self._start_s) >= options.max_utterance_s
         if silence_ms >= options.end_silence_ms or too_long:
             return self._finish(end_s=self._clock_s - self._silence_run * self.block_s)
+        tentative_blocks = max(1, round(options.tentative_silence_ms / 1000 / self.block_s))
+        if self._silence_run == tentative_blocks and options.tentative_silence_ms < options.end_silence_ms:
+            self._tentative_valid = True
+            return TentativeEnd(samples=np.concatenate(self._blocks), start_s=self._start_s)
         return None
 
     def force_end(self):
@@ -153,6 +172,7 @@ class TurnDetector:
         """Start an utterance now regardless of VAD (push-to-talk press)."""
         self._in_speech = True
         self._silence_run = 0
+        self._tentative_valid = False
         self._start_s = self._clock_s
         self._blocks = []
         self._pre_roll = []
@@ -163,7 +183,9 @@ class TurnDetector:
         tail_blocks = max(0, self._silence_run - int(0.25 / self.block_s))
         blocks = self._blocks[: len(self._blocks) - tail_blocks] if tail_blocks else self._blocks
         samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
-        utterance = UtteranceEnd(samples=samples, start_s=self._start_s, end_s=end_s)
+        utterance = UtteranceEnd(samples=samples, start_s=self._start_s, end_s=end_s,
+                                 tentative_still_valid=self._tentative_valid)
+        self._tentative_valid = False
         self._in_speech = False
         self._blocks = []
         self._silence_run = 0
