@@ -402,6 +402,7 @@ class Session:
             else:
                 self._opening()
             self._set_state(TurnState.LISTENING)
+            self._prefill()
             while True:
                 job = self._jobs.get()
                 if job is None or self._stop.is_set():
@@ -418,11 +419,23 @@ class Session:
                     self.jobs_done += 1
                 if not self._stop.is_set() and self._resumed.is_set() and self._jobs.empty():
                     self._set_state(TurnState.LISTENING)
+                    self._prefill()
         except Exception as error:
             log.exception("session worker failed")
             self._error(f"The session stopped unexpectedly: {error}", "Your completed turns are saved.", fatal=True)
         finally:
             self._finish()
+
+    def _prefill(self) -> None:
+        """While the trainee talks, let the client process what the next prompt will
+        start with, so only the trainee's new words remain at the end of the turn."""
+        prefill = getattr(self.client, "prefill", None)
+        if prefill is None:
+            return
+        try:
+            prefill()
+        except Exception:  # an optimisation only: never stop the session for it
+            log.exception("prefilling the language model's cache failed")
 
     def _opening(self) -> None:
         opening = self._client_line(turn_index=0, trainee_text=None)
