@@ -1,0 +1,200 @@
+"""Benchmark the utterance coder on the held-out AnnoMI transcripts; prints JSON.
+
+    .venv/bin/python benchmarks/coder.py --annomi /work/shared/data/annomi [--model PATH]
+
+Held-out transcripts: CRC-32 of transcript_id is 0 mod 5 (`annomi.is_held_out`), about
+20% of the transcripts; the shipped model is trained without them. Figures:
+- 4-class macro-F1 / per-class F1 (question, reflection, therapist_input, other),
+- open/closed accuracy of the question head on true questions with a subtype label,
+- simple/complex accuracy of the reflection head on true reflections with a subtype label,
+- 8-class macro-F1 over the codes present in the gold labels (AnnoMI has no affirm),
+each with the text as written and with punctuation and casing removed (trainee text only;
+the client's context keeps its punctuation as the simulated client writes it), and
+milliseconds per utterance (median, p95) for `code()`.
+
+AnnoMI has no affirmations, so `affirm_check` scores a small set of trainee lines written
+for this benchmark only (never trained on): affirmations must come out `affirm`, the
+others must not. `--baseline` adds a plain TF-IDF (word 1-2-grams) + logistic regression
+trained on the same training transcripts (needs scikit-learn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from trainer.feedback.coder import ANNOMI_MAPPING, GROUPS, SUBTYPES, UtteranceCoder  # noqa: E402
+from trainer.feedback.text_features import strip_punctuation_and_case  # noqa: E402
+from trainer.feedback.training.annomi import LabelledUtterance, is_held_out, load_annomi  # noqa: E402
+
+
+def f1_scores(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, float]:
+    scores = {}
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores[label] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return scores
+
+
+def evaluate(
+    coder: UtteranceCoder,
+    utterances: Sequence[LabelledUtterance],
+    transform: Callable[[str], str] = lambda text: text,
+) -> dict:
+    group_gold, group_pred, code_gold, code_pred = [], [], [], []
+    sub_hits: dict[str, list[bool]] = {"question": [], "reflection": []}
+    for u in utterances:
+        text = transform(u.text)
+        coded = coder.code(text, u.context)
+        group_gold.append(u.group)
+        group_pred.append(ANNOMI_MAPPING[coded.code])
+        if u.code is not None:
+            code_gold.append(u.code)
+            code_pred.append(coded.code)
+            if u.group in sub_hits:
+                probs = coder.probabilities(text, u.context)
+                first, second = SUBTYPES[u.group]
+                guess = first if probs.subtypes[first] >= probs.subtypes[second] else second
+                sub_hits[u.group].append(guess == u.code)
+    per_class = f1_scores(group_gold, group_pred, GROUPS)
+    present_codes = sorted(set(code_gold))
+    per_code = f1_scores(code_gold, code_pred, present_codes)
+    return {
+        "macro_f1_4class": round(float(np.mean(list(per_class.values()))), 4),
+        "f1_per_class": {k: round(v, 4) for k, v in per_class.items()},
+        "accuracy_4class": round(float(np.mean([g == p for g, p in zip(group_gold, group_pred)])), 4),
+        "open_closed_accuracy_on_true_questions": round(float(np.mean(sub_hits["question"])), 4),
+        "simple_complex_accuracy_on_true_reflections": round(float(np.mean(sub_hits["reflection"])), 4),
+        "macro_f1_8class_codes_present": round(float(np.mean(list(per_code.values()))), 4),
+        "f1_per_code": {k: round(v, 4) for k, v in per_code.items()},
+        "n_utterances": len(group_gold),
+        "n_questions_with_subtype": len(sub_hits["question"]),
+        "n_reflections_with_subtype": len(sub_hits["reflection"]),
+    }
+
+
+def timing_ms(coder: UtteranceCoder, utterances: Sequence[LabelledUtterance]) -> dict:
+    for u in utterances[:20]:  # warm-up
+        coder.code(u.text, u.context)
+    times = []
+    for u in utterances:
+        start = time.perf_counter()
+        coder.code(u.text, u.context)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return {
+        "median": round(float(np.median(times)), 3),
+        "p95": round(float(np.percentile(times, 95)), 3),
+        "max": round(float(np.max(times)), 3),
+    }
+
+
+# Written for this benchmark only; not in the training data (affirmations.txt,
+# trainee_examples.tsv). Each with the client turn it answers.
+AFFIRM_CHECK: tuple[tuple[str, str], ...] = (
+    ("I walked to work three days this week.", "Walking three days is a real achievement."),
+    ("I told my sister the truth about the money.", "That was an honest and brave thing to do."),
+    ("I haven't had a cigarette since Monday.", "You've done really well to hold out since Monday."),
+    ("I keep trying even though I mess up.", "you really don't give up easily"),
+    ("I called the helpline like you said.", "It's great that you followed through on that."),
+    ("I went to the meeting even though I was nervous.", "Going despite your nerves shows real courage."),
+    ("I've been cooking proper meals for the kids.", "You're a really caring parent."),
+    ("I said no when they offered me a drink.", "good for you saying no like that"),
+    ("I've started writing things down.", "That's a smart way to keep track."),
+    ("I'm here, aren't I?", "I really appreciate you making the effort to come."),
+    ("I managed to cut down to two drinks a night.", "Cutting down to two is a big accomplishment."),
+    ("I looked after my mum all winter.", "You've shown a lot of love and patience."),
+)
+NOT_AFFIRM_CHECK: tuple[tuple[str, str], ...] = (
+    ("I walked to work three days this week.", "How did that feel?"),
+    ("I told my sister the truth about the money.", "What did she say?"),
+    ("I haven't had a cigarette since Monday.", "Have you had any cravings?"),
+    ("I keep trying even though I mess up.", "You keep going, even when it doesn't work out."),
+    ("I called the helpline like you said.", "They're open until ten at night."),
+    ("I went to the meeting even though I was nervous.", "You could try the Thursday group next."),
+    ("I've been cooking proper meals for the kids.", "okay"),
+    ("I said no when they offered me a drink.", "Let's talk about what happens next weekend."),
+)
+
+
+def affirm_check(coder: UtteranceCoder) -> dict:
+    affirm_hits = [coder.code(text, [("client", client)]).code == "affirm" for client, text in AFFIRM_CHECK]
+    stripped_hits = [
+        coder.code(strip_punctuation_and_case(text), [("client", client)]).code == "affirm"
+        for client, text in AFFIRM_CHECK
+    ]
+    false_alarms = [coder.code(text, [("client", client)]).code == "affirm" for client, text in NOT_AFFIRM_CHECK]
+    return {
+        "affirm_recall": round(float(np.mean(affirm_hits)), 4),
+        "affirm_recall_punctuation_removed": round(float(np.mean(stripped_hits)), 4),
+        "false_affirm_rate_on_other_codes": round(float(np.mean(false_alarms)), 4),
+        "n_affirmations": len(AFFIRM_CHECK),
+        "n_other": len(NOT_AFFIRM_CHECK),
+    }
+
+
+def tfidf_baseline(utterances: Sequence[LabelledUtterance]) -> dict:
+    """Plain TF-IDF word 1-2-grams + logistic regression, no context, no augmentation."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    train = [u for u in utterances if not is_held_out(u.transcript_id)]
+    test = [u for u in utterances if is_held_out(u.transcript_id)]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    model = LogisticRegression(C=10, max_iter=3000)
+    model.fit(vectorizer.fit_transform([u.text for u in train]), [u.group for u in train])
+    result = {}
+    for name, transform in (("with_punctuation", lambda t: t), ("punctuation_and_casing_removed", strip_punctuation_and_case)):
+        predicted = model.predict(vectorizer.transform([transform(u.text) for u in test]))
+        per_class = f1_scores([u.group for u in test], list(predicted), GROUPS)
+        result[name] = {"macro_f1_4class": round(float(np.mean(list(per_class.values()))), 4)}
+    return result
+
+
+def run_benchmark(coder: UtteranceCoder, annomi: Path, baseline: bool = False) -> dict:
+    utterances = load_annomi(annomi)
+    held_out = [u for u in utterances if is_held_out(u.transcript_id)]
+    result = {
+        "held_out_transcripts": len({u.transcript_id for u in held_out}),
+        "with_punctuation": evaluate(coder, held_out),
+        "punctuation_and_casing_removed": evaluate(coder, held_out, strip_punctuation_and_case),
+        "affirm_check": affirm_check(coder),
+        "ms_per_utterance": timing_ms(coder, held_out),
+    }
+    if baseline:
+        result["tfidf_logreg_baseline"] = tfidf_baseline(utterances)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the utterance coder on held-out AnnoMI.")
+    parser.add_argument("--annomi", type=Path, default=Path("/work/shared/data/annomi"))
+    parser.add_argument("--model", type=Path, default=None, help="coder_model.npz (default: shipped)")
+    parser.add_argument("--baseline", action="store_true", help="also score TF-IDF + LR (needs scikit-learn)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    coder = UtteranceCoder.load(args.model)
+    load_ms = (time.perf_counter() - start) * 1000.0
+    result = run_benchmark(coder, args.annomi, args.baseline)
+    result["model_load_ms"] = round(load_ms, 1)
+    model_path = args.model or Path(__file__).resolve().parent.parent / "trainer/feedback/data/coder_model.npz"
+    result["model_size_mb"] = round(model_path.stat().st_size / 1e6, 2)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Code every trainee row of a conversation CSV.
+
+IN has columns `speaker` (`trainee` or `client`; `therapist` is read as `trainee`) and
+`text`, rows in conversation order, and optionally `session`: the context starts afresh
+whenever its value changes. OUT has the same rows and columns plus `code` (empty for
+client rows) and `confidence`.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from trainer.feedback.coder import CodedUtterance
+
+SPEAKER_ALIASES = {"trainee": "trainee", "therapist": "trainee", "client": "client"}
+REQUIRED_COLUMNS = ("speaker", "text")
+OUTPUT_COLUMNS = ("code", "confidence")
+
+
+class CodeCsvError(ValueError):
+    """A problem with the input or output CSV; the message names the file."""
+
+
+class Coder(Protocol):
+    def code(self, text: str, context: Sequence[tuple[str, str]] = ()) -> CodedUtterance: ...
+
+
+def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        with in_path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = list(reader.fieldnames or [])
+            rows = list(reader)
+    except FileNotFoundError as error:
+        raise CodeCsvError(f"{in_path}: file not found") from error
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise CodeCsvError(f"{in_path}: cannot read CSV: {error}") from error
+    if not columns:
+        raise CodeCsvError(f"{in_path}: file is empty (no header row)")
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        raise CodeCsvError(
+            f"{in_path}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}"
+        )
+    clashing = [column for column in OUTPUT_COLUMNS if column in columns]
+    if clashing:
+        raise CodeCsvError(f"{in_path}: already has column(s) {', '.join(clashing)}")
+    return columns, rows
+
+
+def _speaker(in_path: Path, row_number: int, raw: str | None) -> str:
+    speaker = SPEAKER_ALIASES.get((raw or "").strip().lower())
+    if speaker is None:
+        raise CodeCsvError(
+            f"{in_path}: row {row_number}: unknown speaker {raw!r} "
+            f"(expected trainee, therapist or client)"
+        )
+    return speaker
+
+
+def code_rows(in_path: Path, rows: Sequence[dict[str, str]], coder: Coder) -> list[dict[str, str]]:
+    out_rows: list[dict[str, str]] = []
+    context: list[tuple[str, str]] = []
+    session: str | None = None
+    for index, row in enumerate(rows):
+        row_number = index + 2  # the header is line 1
+        speaker = _speaker(in_path, row_number, row.get("speaker"))
+        text = row.get("text") or ""
+        if row.get("session") != session:
+            session = row.get("session")
+            context = []
+        coded = coder.code(text, tuple(context)) if speaker == "trainee" else None
+        out_rows.append(
+            {
+                **row,
+                "code": coded.code if coded else "",
+                "confidence": f"{coded.confidence:.3f}" if coded else "",
+            }
+        )
+        context.append((speaker, text))
+    return out_rows
+
+
+def code_csv(in_path: Path | str, out_path: Path | str, coder: Coder) -> int:
+    """Code IN into OUT; returns the number of trainee rows coded."""
+    in_path, out_path = Path(in_path), Path(out_path)
+    columns, rows = _read_rows(in_path)
+    out_rows = code_rows(in_path, rows, coder)
+    try:
+        with out_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=[*columns, *OUTPUT_COLUMNS])
+            writer.writeheader()
+            writer.writerows(out_rows)
+    except OSError as error:
+        raise CodeCsvError(f"{out_path}: cannot write CSV: {error}") from error
+    return sum(1 for row in out_rows if row["code"])
