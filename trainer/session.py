@@ -445,6 +445,7 @@ class Session:
                       "client_state": {}, "client_speech": [opening["start_s"], opening["end_s"]],
                       "trainee_audio": None, "client_audio": opening["audio"],
                       "sample_rates": {"client": opening["sample_rate"]}})
+        self._announce(0, opening)
         self._take_snapshot(0, opening["text"])
 
     def _resume(self, snap: SessionSnapshot) -> None:
@@ -510,8 +511,15 @@ class Session:
         self._branch_of = None
         self.turns.append(record)
         self._record(record)
+        self._announce(turn_index, reply)
         public = {k: v for k, v in record.items() if not k.endswith("_audio")}
         self._emit(ev.TurnCompleted(time.monotonic(), turn_index, public))
+
+    def _announce(self, turn_index: int, reply: dict) -> None:
+        """The whole client line, sent only once its turn is stored: whatever a front
+        end shows as said is never lost by a crash a moment later."""
+        self._emit(ev.ClientSaid(time.monotonic(), turn_index, reply["text"], reply["start_s"],
+                                 reply["end_s"], reply["interrupted"]))
 
     def _client_line(self, turn_index: int, trainee_text: str | None, *, transcript_at: float | None = None,
                      endpoint_at: float | None = None, timings: dict | None = None) -> dict:
@@ -558,7 +566,6 @@ class Session:
             self._clock_offset += end_s - self._clock()
         if self.feedback is not None and text:
             self.feedback.client_turn(text, start_s, end_s)
-        self._emit(ev.ClientSaid(time.monotonic(), turn_index, text, start_s, end_s, interrupted))
         audio = np.concatenate(voice.audio) if voice.audio else None
         sample_rate = self.synthesizer.sample_rate if self.synthesizer is not None else 0
         return {"text": text, "interrupted": interrupted, "start_s": start_s, "end_s": end_s,

@@ -47,8 +47,12 @@ def run(args) -> int:
         speaker = make_speaker(device, pace_null=args.realtime)
         store = None if args.no_save else open_store(True)
         listeners = [] if args.json else [TranscriptPrinter(scenario)]
-        record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
-                          recorder=store, listeners=listeners, seed=args.seed)
+        try:
+            record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
+                              recorder=store, listeners=listeners, seed=args.seed)
+        finally:
+            if store is not None:
+                store.close()  # checkpoints the write-ahead log into the (encrypted) db
     except (CommandError, DemoError, AudioFileError) as error:
         return fail(str(error))
     except AudioDeviceError as error:

@@ -61,5 +61,7 @@ def run(args) -> int:
         pass
     session.end()
     session.wait_ended(30)
+    if store is not None:
+        store.close()
     printer.print_summary(session.summary or {})
     return 0

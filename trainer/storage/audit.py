@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.storage.crypto import read_key_info
+from trainer.storage.db import open_leftover_log_read_only
 from trainer.storage.errors import StoreError
 from trainer.storage.paths import DataPaths, resolve_data_dir
 
@@ -45,10 +46,17 @@ def _read_facts(db_file: Path) -> _Facts | None:
         return None
     import json
 
-    try:
-        conn = sqlite3.connect(f"{db_file.as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise StoreError(f"Cannot read {db_file}: {exc}") from exc
+    # Change nothing: a plain read-only open of a WAL database writes its -shm index
+    # and creates -wal/-shm files when there are none.
+    conn = open_leftover_log_read_only(db_file)
+    if conn is None:
+        # Without a write-ahead log the file holds everything; "immutable" reads it
+        # without creating the log files.
+        query = "mode=ro" if Path(f"{db_file}-wal").exists() else "mode=ro&immutable=1"
+        try:
+            conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?{query}", uri=True)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot read {db_file}: {exc}") from exc
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"meta", "sessions", "audio", "settings"} <= tables:

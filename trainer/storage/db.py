@@ -56,6 +56,35 @@ def open_connection(db_file: Path) -> tuple[sqlite3.Connection, int]:
     return conn, version
 
 
+def open_leftover_log_read_only(db_file: Path) -> sqlite3.Connection | None:
+    """A read-only connection that changes no file, if a write-ahead log is left over.
+
+    After a crash (or a process that never closed its store) the ``-wal`` file still
+    holds committed transactions. Closing a read-write connection copies them into the
+    database file and deletes the log, so a connection used only to find out that the
+    passphrase is wrong would change the files. A read-only connection with a read-only
+    log index cannot checkpoint and writes nothing. Returns None when there is no
+    leftover log (a read-write open then changes nothing either) or it cannot be read
+    this way; the caller then goes on as usual.
+    """
+    wal = db_file.with_name(db_file.name + "-wal")
+    shm = db_file.with_name(db_file.name + "-shm")
+    if not (db_file.exists() and wal.exists() and shm.exists()):
+        return None
+    try:
+        conn = sqlite3.connect(
+            f"{db_file.resolve().as_uri()}?mode=ro&readonly_shm=1", uri=True, timeout=10.0
+        )
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    return conn
+
+
 def _apply_pragmas(conn: sqlite3.Connection, db_file: Path) -> None:
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":

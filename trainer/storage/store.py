@@ -27,8 +27,8 @@ from trainer.storage.codec import (
     json_dumps,
     to_json_bytes,
 )
-from trainer.storage.crypto import ScryptParams, Sealer, unlock
-from trainer.storage.db import checkpoint, open_connection
+from trainer.storage.crypto import AesGcmSealer, ScryptParams, Sealer, unlock
+from trainer.storage.db import checkpoint, get_meta, open_connection, open_leftover_log_read_only
 from trainer.storage.errors import (
     AudioDataError,
     DataIntegrityError,
@@ -98,12 +98,18 @@ class SessionStore:
             paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"Cannot create the data folder {paths.data_dir}: {exc}") from exc
+        # A wrong or missing passphrase must leave every file as it was, even with a
+        # write-ahead log left over by a crash (see open_leftover_log_read_only).
+        checked = _unlock_read_only(paths, passphrase)
         conn, version = open_connection(paths.db_file)
         try:
             if version == 0:
                 migrate(conn)  # a new, empty file: create the tables
             # Unlock before any upgrade, so a wrong passphrase changes nothing.
-            sealer = keys.unlock_sealer(conn, paths, passphrase)
+            if checked is not None and get_meta(conn, "key_id") == checked.info.key_id:
+                sealer: Sealer = checked
+            else:
+                sealer = keys.unlock_sealer(conn, paths, passphrase)
             if version != 0:
                 migrate(conn)
             store = cls(paths, conn, sealer, kdf_params)
@@ -704,6 +710,24 @@ class SessionStore:
                 (original_id, original_id),
             ).fetchall()
         return [row[0] for row in rows]
+
+
+def _unlock_read_only(paths: DataPaths, passphrase: str | None) -> Sealer | None:
+    """Check the passphrase of an encrypted store with a leftover write-ahead log on a
+    read-only connection; raises ``WrongPassphraseError`` / ``PassphraseRequiredError``
+    without changing any file. None if there is nothing to check this way."""
+    conn = open_leftover_log_read_only(paths.db_file)
+    if conn is None:
+        return None
+    try:
+        if not keys.is_encrypted(conn):
+            return None
+        sealer = keys.unlock_sealer(conn, paths, passphrase)
+        return sealer if isinstance(sealer, AesGcmSealer) else None
+    except sqlite3.Error:
+        return None  # not ours, damaged, or busy: the normal open deals with it
+    finally:
+        conn.close()
 
 
 def remove_store_files(paths: DataPaths) -> list[Path]:
