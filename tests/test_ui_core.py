@@ -81,7 +81,7 @@ def test_stall_monitor_sees_a_blocked_gui_thread(qtbot):
     qtbot.waitUntil(lambda: bool(stalls), timeout=2000)
     monitor.stop()
     assert monitor.longest_gap_ms >= 75
-    assert stalls and stalls[0] >= 75
+    assert stalls and max(stalls) >= 75  # a busy machine may add a shorter stall of its own first
     report = monitor.report()
     assert report["ticks"] >= 6 and report["longest_gap_ms"] >= 75
     assert not monitor.running

@@ -67,7 +67,8 @@ def test_no_microphone_offers_text_mode_and_switching_works(qtbot):
     assert window.session_view.mode == "text"
     assert not window.banner.isVisible()
     # a session now starts in text mode and typed turns work
-    window.library_view.start_selected()
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000):
+        window.library_view.start_selected()
     session = services.created[-1]
     assert session.options["input_mode"] == "text"
     qtbot.waitUntil(lambda: window.session_view.state == "listening", timeout=3000)
@@ -146,4 +147,68 @@ def test_switching_to_text_mode_dismisses_the_microphone_banner(qtbot):
     assert not window.banner.isVisible()
     assert services.store.settings["ui.input_mode"] == "text"
     close_window(window, services)
+    services.close()
+
+
+def test_sessions_are_built_and_started_off_the_gui_thread(qtbot, fake_services):
+    gate = threading.Event()
+    fake_services.create_gate = gate  # create_session blocks until released
+    window = make_window(qtbot, fake_services)
+    assert window.start_session(window.scenarios[0], mode="text") is True
+    # the window keeps running while the session is being built
+    qtbot.waitUntil(lambda: bool(fake_services.create_threads), timeout=3000)
+    assert window.session is None and not fake_services.created
+    assert window.start_session(window.scenarios[1]) is None  # no second start meanwhile
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000) as started:
+        gate.set()
+    session = started.args[0]
+    gui = threading.main_thread().name
+    assert fake_services.create_threads == [fake_services.create_threads[0]] and fake_services.create_threads[0] != gui
+    assert session.start_thread != gui
+    assert window.session is session and window.current_view() == "session"
+    qtbot.waitUntil(lambda: window.session_view.state == "listening", timeout=3000)
+    close_window(window, fake_services)
+
+
+def test_a_session_that_fails_to_start_offers_text_mode(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    from tests.ui_fakes import FakeSession
+
+    def broken_start(self):
+        raise FakeAudioDeviceError("Could not open the microphone (device busy)")
+
+    from tests.ui_fakes import FakeAudioDeviceError
+
+    original = FakeSession.start
+    FakeSession.start = broken_start
+    try:
+        with qtbot.waitSignal(window.sessionFailed, timeout=3000) as failed:
+            window.start_session(window.scenarios[0], mode="voice")
+    finally:
+        FakeSession.start = original
+    assert "device busy" in failed.args[0]
+    assert window.session is None and not window.session_view.active
+    assert window.banner.action_button.text() == "Start in text mode"
+    assert ("end",) in fake_services.created[-1].calls
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000) as started:
+        window.banner.action_button.click()
+    assert started.args[0].options["input_mode"] == "text"
+    close_window(window, fake_services)
+
+
+def test_no_task_starts_after_the_window_closed(qtbot):
+    """Closing from a modelsReady handler (as `trainer gui --screenshot` may) used to start
+    the device check afterwards; the window was then deleted with that thread running and
+    Qt aborted the process ("QThread: Destroyed while thread is still running")."""
+    services = FakeServices()
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.modelsReady.connect(window.close)
+    window.show()
+    with qtbot.waitSignal(window.modelsReady, timeout=3000):
+        pass
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=3000)
+    assert services.audio_device_checks == 0  # nothing was started after the close
+    assert window.tasks.start(lambda: 1) is None
     services.close()

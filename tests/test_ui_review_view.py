@@ -1,5 +1,6 @@
 """ReviewView: annotated transcript, summary bands, replay, and “Try it again”."""
 
+import datetime as dt
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,38 +29,112 @@ def _finish_session(qtbot, window, lines):
     return session
 
 
-def test_try_again_after_a_finished_session_shows_both_answers(qtbot, fake_services):
+def _wait_try_ready(qtbot, review):
+    qtbot.waitUntil(lambda: review.try_panel.input.isEnabled() and review.try_session is not None, timeout=3000)
+
+
+def test_try_again_after_a_finished_session_branches_from_its_snapshot(qtbot, fake_services):
     window = make_window(qtbot, fake_services)
     first = _finish_session(qtbot, window, ["Have you tried making a revision timetable?", "What else?"])
     review = window.review_view
     assert window.current_view() == "review"
+    assert window.session_for(first.session_id) is first  # kept in memory for this run
+    assert not review.try_note.isVisibleTo(review)
     row = review.row_of_client_line(0)
     review.select_row(row)
     assert review.try_button.isEnabled()
     with qtbot.waitSignal(review.tryAgainStarted, timeout=3000):
         review.try_again_selected()
-    # the finished session can't branch, so a new session replays it
-    replay = fake_services.created[-1]
-    assert replay is not first
-    assert replay.options["replay_session_id"] == first.session_id
-    assert ("try_again_from", 0) in replay.calls
     panel = review.try_panel
+    # the answer box waits until the new session is built and started (off the GUI thread)
+    _wait_try_ready(qtbot, review)
+    branch = fake_services.created[-1]
+    assert branch is not first
+    assert ("snapshot_at", 0) in first.calls
+    snapshot = branch.options["resume_from"]
+    assert snapshot is first.snapshots[0] and snapshot.next_turn == 1
+    assert "replay_session_id" not in branch.options and "replay_lines" not in branch.options
+    assert ("start",) in branch.calls and not any(c[0] == "try_again_from" for c in branch.calls)
+    assert ("try_again_from", 0) not in first.calls  # the finished session is left as it was
     assert panel.isVisible()
     assert "I don't really know why I'm here" in panel.client_label.text()
     assert panel.original.text_label.text() == "Have you tried making a revision timetable?"
     assert panel.original.chip.code == "advise" and panel.original.chip.isVisibleTo(panel)
     assert panel.original.reply_label.text().startswith("Maya: “I guess it's been building")
+    assert not panel.new.reply_label.isVisibleTo(panel)  # the resumed client line is not a reply
     panel.input.setText("It sounds like part of you didn't want to come.")
     panel.input.returnPressed.emit()
-    assert replay.calls[-1] == ("submit_text", "It sounds like part of you didn't want to come.")
+    assert branch.calls[-1] == ("submit_text", "It sounds like part of you didn't want to come.")
     qtbot.waitUntil(lambda: panel.new.chip.isVisibleTo(panel), timeout=3000)
     assert panel.new.text_label.text() == "It sounds like part of you didn't want to come."
     assert panel.new.chip.code == "reflection_complex"
     assert panel.new.chip.toolTip() == "Complex reflection — confidence 77%"
     qtbot.waitUntil(lambda: panel.new.reply_label.isVisibleTo(panel), timeout=3000)
+    assert branch.records[-1]["turn_index"] == 1 and branch.records[-1]["branch_of"] == 1
     # side by side: the two answer columns sit on one row
     assert panel.original.geometry().top() == panel.new.geometry().top()
     assert panel.original.geometry().right() < panel.new.geometry().left()
+    # the try is itself kept, and closing the panel ends it
+    assert window.session_for(branch.session_id) is branch
+    panel.close_panel()
+    qtbot.waitUntil(lambda: branch.ended, timeout=3000)
+    assert review.try_session is None
+    close_window(window, fake_services)
+
+
+def test_a_second_try_ends_the_first_branch(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    first = _finish_session(qtbot, window, ["What else?", "Is it every night?"])
+    review = window.review_view
+    assert review.try_again(0)
+    _wait_try_ready(qtbot, review)
+    one = review.try_session
+    assert review.try_again(1)
+    _wait_try_ready(qtbot, review)
+    two = review.try_session
+    assert two is not one and one.ended and not two.ended
+    assert two.options["resume_from"] is first.snapshots[1]
+    assert review.try_panel.original.text_label.text() == "Is it every night?"
+    close_window(window, fake_services)
+
+
+def test_stored_session_from_an_earlier_run_says_try_again_is_not_available(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    window.open_stored_session("s1")
+    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
+    review = window.review_view
+    review.select_row(review.row_of_client_line(0))
+    assert not review.try_button.isEnabled()
+    assert review.try_note.isVisibleTo(review)
+    assert "since the app started" in review.try_note.text()
+    assert not review.try_again(0)
+    assert "since the app started" in review.status_label.text()
+    assert not review.try_panel.isVisible()
+    assert fake_services.created == []  # nothing faked: no session was made
+    close_window(window, fake_services)
+
+
+def test_stored_session_practised_in_this_run_can_branch(qtbot, fake_services):
+    from tests.ui_fakes import SessionInfo, StoredSession
+
+    window = make_window(qtbot, fake_services)
+    first = _finish_session(qtbot, window, ["Have you tried making a revision timetable?"])
+    info = SessionInfo(first.session_id, "exam-stress", "Exam stress before finals",
+                       dt.datetime(2026, 11, 28, 9, 0), None, 1, False, 50.0)
+    turns = [{"turn_index": l.turn_index, "role": l.role, "text": l.text, "code": l.code}
+             for l in window.session_view.lines]
+    fake_services.store.sessions[first.session_id] = StoredSession(info, turns, dict(first.summary))
+    window.show_view("library")
+    window.open_stored_session(first.session_id)
+    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
+    review = window.review_view
+    assert review.branch_source is first
+    assert not review.try_note.isVisibleTo(review)
+    review.select_row(review.row_of_client_line(1))
+    assert review.try_button.isEnabled()
+    review.try_again_selected()
+    _wait_try_ready(qtbot, review)
+    assert fake_services.created[-1].options["resume_from"] is first.snapshots[1]
     close_window(window, fake_services)
 
 
@@ -145,7 +220,7 @@ def test_stored_turns_in_per_turn_shape_are_understood():
 
 
 def test_review_without_scenario_cannot_try_again(qtbot, fake_services):
-    review = ReviewView(fake_services, session_factory=lambda s, i: None)
+    review = ReviewView(fake_services, session_factory=lambda scenario, snapshot, mode=None: None)
     qtbot.addWidget(review)
     review.show_stored(fake_services.store.load_session("s2"), scenario=None)
     review.select_row(0)
@@ -182,13 +257,37 @@ def test_review_mid_session_branches_the_live_session(qtbot, fake_services):
 def test_try_again_error_is_shown_in_plain_words(qtbot, fake_services):
     window = make_window(qtbot, fake_services)
     _finish_session(qtbot, window, ["What else?"])
+    modes = []
 
-    def refuse(scenario, source_id):
-        raise KeyError("no client line 0 in this session")
+    def refuse(scenario, snapshot, mode=None):
+        modes.append(mode)
+        raise RuntimeError("the client model is not loaded")
 
-    window.review_view.session_factory = refuse
-    window.review_view.select_row(0)
-    assert not window.review_view.try_again(0)
-    assert window.review_view.banner.isVisible()
-    assert "Try it again" in window.review_view.banner.message
+    review = window.review_view
+    review.session_factory = refuse
+    review.select_row(0)
+    assert review.try_again(0)
+    qtbot.waitUntil(lambda: review.banner.isVisible(), timeout=3000)
+    assert "Try it again" in review.banner.message and "not loaded" in review.banner.message
+    assert modes == [None, "text"]  # voice failed, typing was tried, then it said so
+    assert not review.try_panel.input.isEnabled()
+    # a line the finished session has no snapshot for is refused in words, with no new session
+    review.session_factory = window._create_try_session
+    review.banner.dismiss()
+    created = len(fake_services.created)
+    review.lines.append(type(review.lines[0])(5, "client", "A line the engine never said."))
+    assert not review.try_again(5)
+    assert "no client line 5" in review.banner.message
+    assert len(fake_services.created) == created
+    close_window(window, fake_services)
+
+
+def test_summary_of_a_typed_session_shows_no_timing_figures(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    _finish_session(qtbot, window, ["What else?"])
+    panel = window.review_view.summary_panel
+    assert panel.value_labels["talk_share"].text() == "—"  # FULL_SUMMARY says 0.38, but nothing was spoken
+    assert panel.band_chips["talk_share"].text() == "—"
+    assert panel.value_labels["median_latency_ms"].text() == "—"
+    assert panel.value_labels["percent_open_questions"].text() == "67%"
     close_window(window, fake_services)

@@ -49,8 +49,10 @@ def test_text_turn_shows_transcript_chip_tooltip_and_attunement(qtbot, fake_serv
     assert panel.open_label.text() == "100%"
     assert panel.ratio_label.text() == "0.0 : 1"
     assert "reflection" in panel.nudge_label.text()
-    assert panel.median_label.text() == "— (typing)"  # typed turns have no speech timings
-    assert panel.talk_label.text() == "— (typing)"
+    # typed turns have no speech timings: a dash, not "0 ms" / "0%"
+    for label in (panel.median_label, panel.talk_label, panel.latency_label):
+        assert label.text() == "—"
+        assert "typed replies have none" in label.toolTip()
     view.set_mode("voice")
     assert panel.median_label.text() == "825 ms"  # median of 750 and 900
     assert panel.latency_label.text() == "900 ms"
@@ -161,7 +163,8 @@ def test_microphone_error_in_session_offers_text_mode(qtbot):
     services = FakeServices(no_microphone=True)
     window = make_window(qtbot, services)
     window.banner.dismiss()
-    window.start_session(window.scenarios[0], mode="voice")
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000):
+        window.start_session(window.scenarios[0], mode="voice")
     session = services.created[-1]
     view = window.session_view
     qtbot.waitUntil(lambda: view.error_banner.isVisible(), timeout=3000)
@@ -199,3 +202,30 @@ def test_models_loading_event_shows_in_the_state_line(qtbot):
     assert view.state_label.text() == "Loading client voice…"
     view.on_models_loading("client voice", 2, 2)
     assert view.state_label.text() == "Listening to you"
+
+
+def test_attunement_panel_shows_a_dash_when_feedback_has_no_timing(qtbot):
+    from trainer.ui.attunement_panel import AttunementPanel
+
+    panel = AttunementPanel()
+    qtbot.addWidget(panel)
+    panel.set_timing_available(True)
+    panel.add_feedback("question_open", {"running_attunement": 70, "response_latency_ms": 640.0,
+                                         "talk_share": 0.42})
+    assert panel.latency_label.text() == "640 ms" and panel.talk_label.text() == "42%"
+    # a turn with no client line before it / no speech timing: None from the feedback engine
+    panel.add_feedback("reflection_simple", {"running_attunement": 72, "response_latency_ms": None,
+                                             "talk_share": None})
+    assert panel.latency_label.text() == "—"  # not the previous turn's 640 ms, not "0 ms"
+    assert panel.talk_label.text() == "—"
+    assert panel.median_label.text() == "640 ms"  # the median of the turns that had a timing
+    panel.reset()
+    panel.add_feedback("question_open", {"response_latency_ms": None, "talk_share": None})
+    assert panel.latency_label.text() == "—" and panel.median_label.text() == "—"
+    assert panel.talk_label.text() == "—"
+    # text mode: even real numbers from the engine (typed turns have zero-length speech) show a dash
+    panel.set_timing_available(False)
+    panel.add_feedback("question_open", {"response_latency_ms": 0.0, "talk_share": 0.0})
+    assert {panel.latency_label.text(), panel.talk_label.text(), panel.median_label.text()} == {"—"}
+    panel.set_timing_available(True)
+    assert panel.latency_label.text() == "0 ms"  # shown again once timings apply

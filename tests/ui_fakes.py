@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from trainer import events as ev
+from trainer.session import SessionSnapshot
 
 # ---------------------------------------------------------------------------- scenarios
 
@@ -163,6 +164,10 @@ class FakeSession:
         self._trainee_words = 0
         self._client_words = 0
         self.ended = False
+        self.resume_from: SessionSnapshot | None = self.options.get("resume_from")
+        self.snapshots: dict[int, SessionSnapshot] = {}
+        self.branch_of: int | None = None
+        self.records: list[dict] = []
         self.idle = threading.Event()
         self.idle.set()
 
@@ -195,7 +200,26 @@ class FakeSession:
     # -- API
     def start(self) -> None:
         self.calls.append(("start",))
-        self._submit(self._opening)
+        self.start_thread = threading.current_thread().name
+        self._submit(self._resume if self.resume_from is not None else self._opening)
+
+    def _resume(self) -> None:
+        """Like the engine's resume: state restored from the snapshot, no opening line."""
+        snap = self.resume_from
+        self.session_id = f"fake-{self.scenario.id}-branch-{id(self)}"
+        self._next_turn = snap.next_turn
+        self.branch_of = snap.next_turn
+        self._running_scores = list(snap.feedback or [])
+        self.snapshots[snap.next_turn - 1] = snap
+        self._emit(ev.ClientSaid(self._t(), snap.next_turn - 1, snap.client_line, 0.0, 0.0, False))
+        self._emit(ev.StateChanged(self._t(), ev.TurnState.LISTENING))
+
+    def snapshot_at(self, client_turn_index: int) -> SessionSnapshot:
+        self.calls.append(("snapshot_at", client_turn_index))
+        snap = self.snapshots.get(client_turn_index)
+        if snap is None:
+            raise KeyError(f"no client line {client_turn_index} in this session")
+        return snap
 
     def _opening(self) -> None:
         t = self._t
@@ -218,6 +242,8 @@ class FakeSession:
             self._emit(ev.ClientSaidPart(t(), index, sentence))
         self._client_words += len(text.split())
         self._emit(ev.ClientSaid(t(), index, text, start, t()))
+        self.snapshots[index] = SessionSnapshot(client={"after": index}, feedback=list(self._running_scores),
+                                                next_turn=index + 1, client_line=text)
 
     def set_input_mode(self, mode: str) -> None:
         self.calls.append(("set_input_mode", mode))
@@ -269,8 +295,11 @@ class FakeSession:
         self._emit(ev.StateChanged(t(), ev.TurnState.CLIENT_THINKING))
         reply = CLIENT_REPLIES[(index - 1) % len(CLIENT_REPLIES)]
         self._client_line(index, reply)
-        self._emit(ev.TurnCompleted(t(), index, {"turn_index": index, "trainee": text, "client": reply,
-                                                 "code": code, "total_ms": 1450}))
+        record = {"turn_index": index, "trainee": text, "client": reply, "code": code, "total_ms": 1450,
+                  "branch_of": self.branch_of}
+        self.branch_of = None
+        self.records.append(record)
+        self._emit(ev.TurnCompleted(t(), index, record))
         self._emit(ev.StateChanged(t(), ev.TurnState.LISTENING))
 
     def pause(self) -> None:
@@ -299,6 +328,7 @@ class FakeSession:
         def restore() -> None:
             self.ended = False
             self._next_turn = client_turn_index + 1
+            self.branch_of = client_turn_index + 1
             self._emit(ev.StateChanged(self._t(), ev.TurnState.LISTENING))
 
         self._submit(restore)
@@ -331,6 +361,7 @@ class StoredSession:
     turns: list[dict]
     summary: dict | None
     comments: list = field(default_factory=list)
+    settings: dict = field(default_factory=lambda: {"input_mode": "voice", "end_silence_ms": 700})
 
 
 def stored_turns() -> list[dict]:
@@ -409,6 +440,9 @@ class FakeServices:
         self.played: list[tuple[int, int, Any]] = []
         self.load_thread: str | None = None
         self.tested_inputs: list[Any] = []
+        self.create_threads: list[str] = []
+        self.audio_device_checks = 0
+        self.create_gate: threading.Event | None = None
 
     def load_models(self, progress: Callable[[str, int, int], None]) -> None:
         self.load_thread = threading.current_thread().name
@@ -425,6 +459,9 @@ class FakeServices:
         return list(SCENARIOS)
 
     def create_session(self, scenario: FakeScenario, options: dict) -> FakeSession:
+        self.create_threads.append(threading.current_thread().name)
+        if self.create_gate is not None:
+            self.create_gate.wait(10)
         session = FakeSession(scenario, options, no_microphone=self.no_microphone, step_delay_s=self.step_delay_s)
         self.created.append(session)
         return session
@@ -442,6 +479,7 @@ class FakeServices:
         ]
 
     def audio_devices(self) -> dict:
+        self.audio_device_checks += 1
         if self.no_microphone:
             raise FakeAudioDeviceError("PortAudio reports no input devices")
         return {"input": [(0, "Built-in microphone"), (3, "USB headset")],
@@ -495,7 +533,9 @@ def close_window(window, services) -> None:
 def start_text_session(qtbot, window, scenario_index: int = 0):
     """Start a scenario in text mode and wait for the opening line."""
     scenario = window.scenarios[scenario_index]
-    session = window.start_session(scenario, mode="text")
+    with qtbot.waitSignal(window.sessionStarted, timeout=5000) as started:
+        assert window.start_session(scenario, mode="text")
+    session = started.args[0]
     qtbot.waitUntil(lambda: window.session_view.state == "listening", timeout=5000)
     return session
 
@@ -508,5 +548,8 @@ def say(qtbot, window, session, text: str) -> None:
     from PySide6.QtCore import Qt
 
     qtbot.keyClick(view.text_input, Qt.Key.Key_Return)
+    # Layouts show a widget added to a visible parent with a *queued* call, so new transcript
+    # entries become visible one event-loop pass later: wait for that too (busy machines).
     qtbot.waitUntil(lambda: sum(1 for line in view.lines if line.role == "client") > before
-                    and view.state == "listening", timeout=5000)
+                    and view.state == "listening"
+                    and not any(entry.isHidden() for entry in view.transcript.entries()), timeout=5000)

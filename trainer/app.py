@@ -150,7 +150,9 @@ def open_store(save: bool = True):
 
 def build_session(scenario, models: LoadedModels, *, speaker: SpeakerSink,
                   microphone: MicrophoneSource | None, recorder=None,
-                  options: SessionOptions = SessionOptions(), seed: int = 0) -> Session:
+                  options: SessionOptions = SessionOptions(), seed: int = 0,
+                  resume_from=None) -> Session:
+    """``resume_from``: a ``SessionSnapshot`` to continue from (a “try it again” branch)."""
     from trainer.audio.vad import SileroVad
 
     vad = SileroVad(models.vad_path) if (microphone is not None and models.vad_path) else None
@@ -165,6 +167,7 @@ def build_session(scenario, models: LoadedModels, *, speaker: SpeakerSink,
         feedback=build_feedback(models),
         recorder=recorder,
         options=SessionOptions(**{**options.__dict__, "models": dict(models.names)}),
+        resume_from=resume_from,
     )
 
 
@@ -198,6 +201,8 @@ class Services:
         return load_scenarios()
 
     def create_session(self, scenario, options: dict) -> Session:
+        """Build (not start) a session. ``options["resume_from"]``: a ``SessionSnapshot`` from
+        an earlier session's ``snapshot_at(i)``; the new session starts at that client line."""
         if self.models is None:
             raise ModelError("The models are still loading; wait for them to finish.")
         mode = options.get("input_mode", "voice")
@@ -211,12 +216,27 @@ class Services:
             speaker = NullSpeaker(pace=True)
             log.warning("no output device; the client's voice is silent")
         recorder = self.store if options.get("save", True) else None
-        return build_session(
+        session = build_session(
             scenario, self.models, speaker=speaker, microphone=microphone, recorder=recorder,
             options=SessionOptions(input_mode=mode,
                                    end_silence_ms=int(options.get("end_silence_ms", 700)),
                                    speaking_rate=float(options.get("speaking_rate", 1.0))),
+            resume_from=options.get("resume_from"),
         )
+
+        def release_speaker(event) -> None:
+            # SessionEnded is the engine's last event (its threads are done with the
+            # speaker): close the output stream, or every session would leave one open.
+            from trainer.events import SessionEnded
+
+            if isinstance(event, SessionEnded):
+                try:
+                    speaker.close()
+                except Exception:
+                    log.warning("closing the speaker failed", exc_info=True)
+
+        session.add_listener(release_speaker)
+        return session
 
     def models_table(self) -> list[dict]:
         return [entry.as_row() for entry in model_files.list_models()]

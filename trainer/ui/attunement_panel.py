@@ -6,6 +6,10 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QProgressBar, QVBoxLa
 
 from trainer.ui.session_metrics import SessionMetrics, fmt_ms, fmt_percent, fmt_ratio
 
+NO_TIMING = "—"
+TEXT_MODE_TIP = "Talk share and latency come from speech timings; typed replies have none."
+NO_TIMING_TIP = "No speech timing for this yet."
+
 
 class AttunementPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -76,14 +80,16 @@ class AttunementPanel(QFrame):
             self.nudge_label.setText(m.nudge)
         self.ratio_label.setText(fmt_ratio(m.reflection_to_question))
         self.open_label.setText(fmt_percent(m.percent_open_questions))
+        timing_labels = (self.talk_label, self.latency_label, self.median_label)
         if not self._timing:
-            for label in (self.talk_label, self.latency_label, self.median_label):
-                label.setText("— (typing)")
-                label.setToolTip("Talk share and latency come from speech timings; typed replies have none.")
+            # Typed turns have no audio timings: a dash, never "0 ms" or "0%".
+            for label in timing_labels:
+                label.setText(NO_TIMING)
+                label.setToolTip(TEXT_MODE_TIP)
             return
         share = m.talk_share
         self.talk_label.setText(fmt_percent(share, fraction=share is not None and share <= 1.0))
-        self.latency_label.setText(fmt_ms(m.latencies_ms[-1] if m.latencies_ms else None))
+        self.latency_label.setText(fmt_ms(m.last_latency_ms))
         self.median_label.setText(fmt_ms(m.median_latency_ms))
-        for label in (self.talk_label, self.latency_label, self.median_label):
-            label.setToolTip("")
+        for label in timing_labels:
+            label.setToolTip("" if label.text() != NO_TIMING else NO_TIMING_TIP)

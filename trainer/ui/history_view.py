@@ -208,4 +208,5 @@ class HistoryView(QWidget):
         super().keyPressEvent(event)
 
     def shutdown(self) -> None:
+        self.tasks.close()
         self.tasks.wait_all()

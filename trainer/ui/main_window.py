@@ -4,6 +4,7 @@ loading on a worker with visible progress, and errors in plain words with the wa
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -36,6 +37,7 @@ from trainer.ui.task_worker import TaskRunner
 log = logging.getLogger(__name__)
 
 SHUTDOWN_WAIT_MS = 120_000
+KEEP_FINISHED_SESSIONS = 20  # finished Session objects kept for “Try it again” (their snapshots)
 VIEWS = ("library", "session", "review", "history", "settings")
 VIEW_TITLES = {
     "library": "Scenarios",
@@ -59,7 +61,9 @@ class MainWindow(QMainWindow):
     modelsReady = Signal()
     modelsFailed = Signal(str)
     scenariosLoaded = Signal(int)
-    sessionStarted = Signal(object)
+    sessionCreated = Signal(object)  # built and attached to the session view; start() follows
+    sessionStarted = Signal(object)  # session.start() returned (it runs)
+    sessionFailed = Signal(str)
     viewChanged = Signal(str)
 
     def __init__(self, services: Any, settings: AppSettings | None = None, autoload: bool = True,
@@ -71,6 +75,9 @@ class MainWindow(QMainWindow):
         self.models_ready = False
         self.loading = False
         self.session: Any = None
+        # Sessions finished in this app run, newest last, keyed by their store id (or id()).
+        # Their snapshots let Review branch from any client line; nothing is replayed.
+        self.finished_sessions: OrderedDict[Any, Any] = OrderedDict()
         self.scenarios: list[Any] = []
         self.actions: dict[str, QAction] = {}
         self.setWindowTitle("Counselling practice")
@@ -150,8 +157,11 @@ class MainWindow(QMainWindow):
         self.session_view.pausedChanged.connect(
             lambda p: self.actions["pause"].setText("&Resume" if p else "&Pause"))
         self.history_view.openRequested.connect(self.open_stored_session)
+        self.review_view.trySessionReady.connect(self._on_try_session_ready)
         self._settings_loaded = False
         self._history_stale = True
+        self._starting = False
+        self._closing = False
 
     def _action(self, key: str, text: str, shortcut: str | QKeySequence | None, slot, menu,
                 context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut, widget: QWidget | None = None,
@@ -335,41 +345,97 @@ class MainWindow(QMainWindow):
         self.session_view.set_mode("text")
 
     # ------------------------------------------------------------------ sessions
-    def start_session(self, scenario: Any, mode: str | None = None) -> Any:
+    def start_session(self, scenario: Any, mode: str | None = None) -> bool | None:
+        """Start ``scenario``; returns True once accepted (None if refused).
+
+        Building the session (opening audio devices, loading the VAD) and ``session.start()``
+        (the store's first write, opening the microphone) run on a worker thread, so the
+        GUI thread never waits on them; ``sessionStarted(session)`` follows when it runs.
+        """
         if not self.models_ready:
             self.banner.show_error("The models are still loading.", "The session can start once they are ready.")
             return None
-        if self.session_view.active:
+        if self.session_view.active or self._starting:
             self.banner.show_error("A session is still running.", "End it first with Ctrl+E.")
             self.show_view("session")
             return None
         options = self.settings.session_options()
         if mode:
             options["input_mode"] = mode
-        try:
-            session = self.services.create_session(scenario, options)
-        except Exception as exc:  # noqa: BLE001
-            offer = "microphone" in str(exc).lower() or "device" in exc.__class__.__name__.lower()
-            self.banner.show_error(
-                f"The session could not start: {exc}",
-                "You can practise by typing instead." if offer else "Try again, or pick another scenario.",
-                "Start in text mode" if offer else None,
-                (lambda: (self.use_text_mode(), self.start_session(scenario, "text"))) if offer else None,
-            )
-            return None
-        self.session = session
-        self.session_view.attach(session, mode=options["input_mode"])
-        self.show_view("session")
-        session.start()
-        self.sessionStarted.emit(session)
-        return session
+        self._starting = True
+        services = self.services
+        self.tasks.start(lambda: services.create_session(scenario, options),
+                         lambda session: self._session_created(session, scenario, options),
+                         lambda exc: self._session_failed(exc, scenario))
+        return True
 
-    def _create_try_session(self, scenario: Any, source_session_id: str | None) -> Any:
+    def _session_created(self, session: Any, scenario: Any, options: dict) -> None:
+        if self._closing:
+            self._starting = False
+            return
+        self.session = session
+        self.session_view.attach(session, mode=options["input_mode"])  # listener first, then start
+        self.show_view("session")
+        self.sessionCreated.emit(session)
+        self.tasks.start(session.start, lambda _r: self._session_running(session),
+                         lambda exc: self._session_failed(exc, scenario, session))
+
+    def _session_running(self, session: Any) -> None:
+        self._starting = False
+        if self._closing:
+            session.end()
+            return
+        self.sessionStarted.emit(session)
+
+    def _session_failed(self, exc: BaseException, scenario: Any, session: Any = None) -> None:
+        self._starting = False
+        if session is not None:
+            try:
+                session.end()
+            except Exception:  # noqa: BLE001
+                log.warning("ending a session that failed to start", exc_info=True)
+            if self.session is session:
+                self.session_view.detach()
+                self.session = None
+        if self._closing:
+            return
+        self.sessionFailed.emit(str(exc))
+        offer = "microphone" in str(exc).lower() or "device" in exc.__class__.__name__.lower()
+        self.banner.show_error(
+            f"The session could not start: {exc}",
+            "You can practise by typing instead." if offer else "Try again, or pick another scenario.",
+            "Start in text mode" if offer else None,
+            (lambda: (self.use_text_mode(), self.start_session(scenario, "text"))) if offer else None,
+        )
+
+    def _create_try_session(self, scenario: Any, snapshot: Any, mode: str | None = None) -> Any:
+        """A new session resuming from ``snapshot`` (called on a worker thread by Review)."""
         options = self.settings.session_options()
-        # The engine rebuilds the client/feedback state from this stored session (see docs/ui.md).
-        options["replay_session_id"] = source_session_id
-        options["replay_lines"] = [(l.turn_index, l.role, l.text) for l in self.review_view.lines]
+        if mode:
+            options["input_mode"] = mode
+        options["resume_from"] = snapshot
         return self.services.create_session(scenario, options)
+
+    def remember_session(self, session: Any) -> None:
+        key = getattr(session, "session_id", None) or id(session)
+        self.finished_sessions.pop(key, None)
+        self.finished_sessions[key] = session
+        while len(self.finished_sessions) > KEEP_FINISHED_SESSIONS:
+            self.finished_sessions.popitem(last=False)
+
+    def session_for(self, session_id: str | None) -> Any:
+        """The in-memory session stored as ``session_id``, if it ran in this app run."""
+        if session_id is None:
+            return None
+        found = self.finished_sessions.get(session_id)
+        if found is None:
+            found = next((s for s in self.finished_sessions.values()
+                          if getattr(s, "session_id", None) == session_id), None)
+        return found
+
+    def _on_try_session_ready(self, session: Any) -> None:
+        self.remember_session(session)  # a try is a session too; it can be branched later
+        self._history_stale = True
 
     def _review_live_session(self) -> None:
         """Review mid-session: the transcript so far; “Try it again” branches the live session."""
@@ -380,7 +446,10 @@ class MainWindow(QMainWindow):
         review.show_live(self.session, list(self.session_view.lines), None, live=True)
 
     def _on_session_ended(self, summary: dict) -> None:
-        self.review_view.show_live(self.session, self.session_view.lines, summary, live=False)
+        if self.session is not None:
+            self.remember_session(self.session)
+        self.review_view.show_live(self.session, self.session_view.lines, summary, live=False,
+                                   timing=self.session_view.spoken_turns > 0)
         self._history_stale = True
         self.show_view("review")
 
@@ -398,11 +467,12 @@ class MainWindow(QMainWindow):
 
     def _stored_loaded(self, stored: Any) -> None:
         scenario = next((s for s in self.scenarios if s.id == stored.info.scenario_id), None)
-        self.review_view.show_stored(stored, scenario)
+        self.review_view.show_stored(stored, scenario, source=self.session_for(stored.info.id))
         self.show_view("review")
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._closing = True
         if self.session_view.active and self.session is not None:
             try:
                 self.session.end()
@@ -412,6 +482,7 @@ class MainWindow(QMainWindow):
         # Blocking calls can't be interrupted (a model may still be loading): hide first,
         # then let the worker threads finish so none is destroyed while running.
         self.hide()
+        self.tasks.close()
         self.review_view.shutdown()
         self.history_view.shutdown()
         self.settings_view.shutdown()

@@ -37,14 +37,26 @@ log = logging.getLogger(__name__)
 COLUMNS = ("Turn", "Who", "What was said", "Code", "Notes")
 
 
+EARLIER_RUN_NOTE = (
+    "“Try it again” works for sessions practised since the app started: the client's state at "
+    "each line is kept in memory while the app runs. This session is from an earlier run, so "
+    "its client can't be put back to that moment. Start the scenario again to practise it."
+)
+
+
 class ReviewView(QWidget):
+    """``session_factory(scenario, snapshot, mode)`` builds (does not start) a session that
+    resumes from ``snapshot`` (a ``trainer.session.SessionSnapshot``); ``mode`` is an input
+    mode to force, or None for the user's setting."""
+
     audioPlayed = Signal(bool)  # True if a recording was found and played
     tryAgainStarted = Signal(int)
+    trySessionReady = Signal(object)  # the new (branch) session, started
 
     def __init__(
         self,
         services: Any = None,
-        session_factory: Callable[[Any, str | None], Any] | None = None,
+        session_factory: Callable[..., Any] | None = None,
         output_device: Callable[[], Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -56,6 +68,7 @@ class ReviewView(QWidget):
         self.tasks = TaskRunner(self)
         self.session: Any = None
         self.session_live = False
+        self.branch_source: Any = None  # a Session (live or ended) whose snapshots we can branch from
         self.session_id: str | None = None
         self.scenario: Any = None
         self.client_name = "Client"
@@ -63,6 +76,7 @@ class ReviewView(QWidget):
         self.summary: dict | None = None
         self.try_session: Any = None
         self._try_bridge: EngineBridge | None = None
+        self._try_generation = 0
         self._awaiting_new = False
         self._new_turn: int | None = None
         self._build()
@@ -118,6 +132,11 @@ class ReviewView(QWidget):
         self.status_label.setObjectName("Caption")
         self.status_label.setWordWrap(True)
         left_layout.addWidget(self.status_label)
+        self.try_note = QLabel(EARLIER_RUN_NOTE)
+        self.try_note.setObjectName("TryNote")
+        self.try_note.setWordWrap(True)
+        self.try_note.hide()
+        left_layout.addWidget(self.try_note)
         self.try_panel = TryAgainPanel()
         self.try_panel.submitted.connect(self._submit_new_answer)
         self.try_panel.closed.connect(self._close_try)
@@ -132,23 +151,33 @@ class ReviewView(QWidget):
         self._update_buttons()
 
     # ------------------------------------------------------------------ loading
-    def show_live(self, session: Any, lines: list[TranscriptLine], summary: dict | None, live: bool) -> None:
-        """From the session view; ``live`` means the session can still take ``try_again_from``."""
+    def show_live(self, session: Any, lines: list[TranscriptLine], summary: dict | None, live: bool,
+                  timing: bool = True) -> None:
+        """From the session view. ``live``: the session still runs and takes ``try_again_from``;
+        otherwise it has ended and new tries branch from its snapshots. ``timing`` is False
+        when no turn was spoken (typed only), so talk share and latency show a dash."""
         self.session = session
         self.session_live = live
+        self.branch_source = session
         self.session_id = getattr(session, "session_id", None)
         self.scenario = getattr(session, "scenario", None)
-        self._populate(list(lines), summary)
+        self._populate(list(lines), summary, timing=timing)
 
-    def show_stored(self, stored: Any, scenario: Any = None) -> None:
+    def show_stored(self, stored: Any, scenario: Any = None, source: Any = None) -> None:
+        """A stored session; ``source`` is the same session's object if it was practised in
+        this app run (its snapshots make “Try it again” possible), else None."""
         info = stored.info
         self.session = None
         self.session_live = False
+        self.branch_source = source
         self.session_id = info.id
         self.scenario = scenario
-        self._populate(lines_from_stored(stored.turns), stored.summary, info)
+        settings = getattr(stored, "settings", None) or {}
+        timing = not (isinstance(settings, dict) and settings.get("input_mode") == "text")
+        self._populate(lines_from_stored(stored.turns), stored.summary, info, timing=timing)
 
-    def _populate(self, lines: list[TranscriptLine], summary: dict | None, info: Any = None) -> None:
+    def _populate(self, lines: list[TranscriptLine], summary: dict | None, info: Any = None,
+                  timing: bool = True) -> None:
         self._close_try()
         self.lines = lines
         self.summary = summary
@@ -168,8 +197,11 @@ class ReviewView(QWidget):
         for line in lines:
             self._add_row(line)
         self.table.resizeRowsToContents()
-        self.summary_panel.set_summary(summary)
+        self.summary_panel.set_summary(summary, timing=timing)
         self.status_label.setText("")
+        # Stored sessions from an earlier run have no snapshots in memory: say so plainly.
+        self.try_note.setVisible(bool(lines) and not self.session_live and self.branch_source is None
+                                 and self.scenario is not None)
         first_client = self.row_of_client_line(0)
         if self.lines:
             self.select_row(first_client if first_client >= 0 else 0)
@@ -220,9 +252,14 @@ class ReviewView(QWidget):
         line = self.selected_line()
         self.play_button.setEnabled(line is not None and self.session_id is not None and self.services is not None)
         can_try = line is not None and line.role == "client" and (
-            self.session_live or (self.session_factory is not None and self.scenario is not None)
+            self.session_live or (self.branch_source is not None and self.session_factory is not None
+                                  and self.scenario is not None)
         )
         self.try_button.setEnabled(can_try)
+        if not self.session_live and self.branch_source is None:
+            self.try_button.setToolTip("Available for sessions practised since the app started")
+        else:
+            self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
 
     # ------------------------------------------------------------------ replay
     def play_selected(self) -> None:
@@ -262,29 +299,52 @@ class ReviewView(QWidget):
     def try_again_selected(self) -> None:
         line = self.selected_line()
         if line is not None and line.role == "client":
-            self.try_again(line.turn_index)
+            self.try_again(line.turn_index, line)
 
-    def try_again(self, client_turn_index: int) -> bool:
-        client = next((l for l in self.lines if l.role == "client" and l.turn_index == client_turn_index), None)
+    def try_again(self, client_turn_index: int, line: TranscriptLine | None = None) -> bool:
+        """Answer client line ``client_turn_index`` again.
+
+        A running session is branched in place (``try_again_from``). A finished one stays as
+        it was: a new session starts from its snapshot at that line (client and feedback
+        state restored, no replaying) on a worker thread, and the two answers are shown side
+        by side. Sessions from an earlier app run have no snapshots; that is said, not faked.
+        """
+        client = line if line is not None and line.role == "client" else next(
+            (l for l in self.lines if l.role == "client" and l.turn_index == client_turn_index), None)
         if client is None:
             return False
-        try:
-            if self.session_live and self.session is not None:
-                session = self.session
-            elif self.session_factory is not None and self.scenario is not None:
-                if self.try_session is not None and self.try_session is not self.session:
-                    session = self.try_session
-                else:
-                    session = self.session_factory(self.scenario, self.session_id)
-            else:
-                self.status_label.setText("This session's scenario is no longer installed, so it can't be replayed.")
+        self._stop_try_session()
+        self.status_label.setText("")
+        if self.session_live and self.session is not None:
+            try:
+                self.session.try_again_from(client_turn_index)
+            except Exception as exc:  # noqa: BLE001
+                self.banner.show_error(f"Could not start “Try it again”: {exc}",
+                                       "Try another line, or start a new session.")
                 return False
-            if session is not self.try_session:
-                self._connect_try_session(session)
-            session.try_again_from(client_turn_index)
-        except Exception as exc:  # noqa: BLE001
-            self.banner.show_error(f"Could not start “Try it again”: {exc}", "Try another line, or start a new session.")
-            return False
+            if self.session is not self.try_session:
+                self._connect_try_session(self.session)
+            ready = True
+        else:
+            if self.branch_source is None or self.session_factory is None or self.scenario is None:
+                self.status_label.setText(EARLIER_RUN_NOTE if self.scenario is not None else
+                                          "This session's scenario is no longer installed, so it can't be "
+                                          "practised again.")
+                return False
+            try:
+                snapshot = self.branch_source.snapshot_at(client_turn_index)
+            except Exception as exc:  # noqa: BLE001
+                self.banner.show_error(f"Could not start “Try it again”: {exc}",
+                                       "Try another line, or start a new session.")
+                return False
+            if getattr(snapshot, "client_line", "") and snapshot.client_line.strip() != client.text.strip():
+                # The session answered this line more than once; only the latest try's state is kept.
+                self.status_label.setText(
+                    "That line was later replaced by a new try in the same session; pick the newest "
+                    "version of it to try again from there.")
+                return False
+            self._start_branch(snapshot)
+            ready = False
         original = original_answer(self.lines, client_turn_index)
         reply = None
         if original is not None:
@@ -298,10 +358,51 @@ class ReviewView(QWidget):
             original.confidence if original else None,
             reply,
         )
+        self.try_panel.set_ready(ready, f"Getting {self.client_name} back to that moment…")
         self._awaiting_new = True
         self._new_turn = None
         self.tryAgainStarted.emit(client_turn_index)
         return True
+
+    def _start_branch(self, snapshot: Any, mode: str | None = None) -> None:
+        """Build and start the branch session off the GUI thread (devices, store writes)."""
+        self._try_generation += 1
+        generation = self._try_generation
+        factory, scenario = self.session_factory, self.scenario
+
+        def build() -> Any:
+            return factory(scenario, snapshot, mode)
+
+        def built(session: Any) -> None:
+            if generation != self._try_generation:  # closed or replaced meanwhile
+                _end_quietly(session)
+                return
+            self._connect_try_session(session)
+            self.tasks.start(session.start, lambda _r: started(session), lambda exc: failed(exc, session))
+
+        def started(session: Any) -> None:
+            if generation != self._try_generation:
+                _end_quietly(session)
+                return
+            self.try_panel.set_ready(True)
+            self.trySessionReady.emit(session)
+
+        def failed(exc: BaseException, session: Any = None) -> None:
+            if session is not None:
+                _end_quietly(session)
+            if generation != self._try_generation:
+                return
+            self._forget_try_session()
+            if mode != "text":
+                # Most often the microphone: carry on by typing rather than give up.
+                self.try_panel.status_label.setText(f"Voice input is not available ({exc}); type your new answer.")
+                self._start_branch(snapshot, "text")
+                return
+            self._awaiting_new = False
+            self.try_panel.set_ready(False, "")
+            self.banner.show_error(f"Could not start “Try it again”: {exc}", "Try another line, or start a new session.")
+
+        self.tasks.start(build, built, failed)
 
     def _connect_try_session(self, session: Any) -> None:
         if self._try_bridge is not None:
@@ -314,6 +415,19 @@ class ReviewView(QWidget):
         bridge.clientSaid.connect(self._on_try_reply)
         bridge.errorOccurred.connect(lambda m, h, f: self.banner.show_error(m, h, fatal=f))
         self._try_bridge = bridge
+
+    def _forget_try_session(self) -> None:
+        if self._try_bridge is not None:
+            self._try_bridge.close()
+        self._try_bridge = None
+        self.try_session = None
+
+    def _stop_try_session(self) -> None:
+        """End a branch session of a finished session (never the live session itself)."""
+        self._try_generation += 1
+        if self.try_session is not None and self.try_session is not self.session:
+            _end_quietly(self.try_session)
+            self._forget_try_session()
 
     def _submit_new_answer(self, text: str) -> None:
         if self.try_session is not None:
@@ -335,13 +449,18 @@ class ReviewView(QWidget):
 
     def _close_try(self) -> None:
         self._awaiting_new = False
+        self._stop_try_session()
         if self.try_panel.isVisible():
             self.try_panel.hide()
 
     def shutdown(self) -> None:
-        if self.try_session is not None and self.try_session is not self.session:
-            try:
-                self.try_session.end()
-            except Exception:  # noqa: BLE001
-                pass
+        self._stop_try_session()
+        self.tasks.close()
         self.tasks.wait_all()
+
+
+def _end_quietly(session: Any) -> None:
+    try:
+        session.end()
+    except Exception:  # noqa: BLE001
+        log.warning("ending a try-again session failed", exc_info=True)

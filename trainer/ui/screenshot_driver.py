@@ -58,9 +58,14 @@ class ScreenshotDriver(QObject):
             scenario = scenarios[0]
         self.lines = list(scenario.demo)[: self.max_lines] if self.max_lines else list(scenario.demo)
         self.progress.emit(f"Starting {scenario.id} in text mode")
-        session = self.window.start_session(scenario, mode="text")
-        if session is None:
+        # Built and started on a worker: hook the bridge as soon as it exists (before start()).
+        self.window.sessionCreated.connect(self._on_started)
+        self.window.sessionFailed.connect(lambda msg: self._fail(f"The session could not start: {msg}"))
+        if not self.window.start_session(scenario, mode="text"):
             self._fail("The session could not start: " + (self.window.banner.message or "unknown reason"))
+
+    def _on_started(self, session: Any) -> None:
+        if self._done or self.session is not None:
             return
         self.session = session
         bridge = self.window.session_view.bridge

@@ -23,6 +23,7 @@ class SessionMetrics:
     last_attunement: float | None = None
     talk_share: float | None = None
     latencies_ms: list[float] = field(default_factory=list)
+    last_latency_ms: float | None = None  # None when the latest turn had no timing
     nudge: str | None = None
     turns: int = 0
 
@@ -48,10 +49,14 @@ class SessionMetrics:
             self.running_attunement = float(feedback["running_attunement"])
         elif self.last_attunement is not None:
             self.running_attunement = self.last_attunement
-        if feedback.get("talk_share") is not None:
-            self.talk_share = float(feedback["talk_share"])
-        if feedback.get("response_latency_ms") is not None:
-            self.latencies_ms.append(float(feedback["response_latency_ms"]))
+        # No speech timing (typed turns, or no client line before) comes as None: keep
+        # it None so the panel shows a dash, never a made-up 0 ms / 0%.
+        share = feedback.get("talk_share")
+        self.talk_share = None if share is None else float(share)
+        latency = feedback.get("response_latency_ms")
+        self.last_latency_ms = None if latency is None else float(latency)
+        if latency is not None:
+            self.latencies_ms.append(float(latency))
         self.nudge = feedback.get("nudge") or None
 
     @property

@@ -64,6 +64,7 @@ class SessionView(QWidget):
         self.summary: dict | None = None
         self.lines: list[TranscriptLine] = []
         self.client_state: dict = {}
+        self.spoken_turns = 0  # trainee turns not typed (they have speech timings)
         self._ptt_down = False
         self._feedback_visible = True
         self._branch = 0
@@ -221,6 +222,7 @@ class SessionView(QWidget):
         self.summary = None
         self.lines = []
         self.client_state = {}
+        self.spoken_turns = 0
         self._branch = 0
         self.transcript.clear()
         self.attunement.reset()
@@ -295,6 +297,8 @@ class SessionView(QWidget):
         again = any(l.role == "trainee" and l.turn_index == e.turn_index for l in self.lines)
         if again:
             self._branch += 1
+        if self.mode != "text":
+            self.spoken_turns += 1
         self.lines.append(TranscriptLine(e.turn_index, "trainee", e.text, branch=self._branch))
         self.transcript.add_trainee_line(e.turn_index, e.text)
 

@@ -340,4 +340,5 @@ class SettingsView(QWidget):
         self.testFinished.emit(which, False)
 
     def shutdown(self) -> None:
+        self.tasks.close()
         self.tasks.wait_all()

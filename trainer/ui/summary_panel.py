@@ -20,6 +20,8 @@ BANDED_ROWS = (
     ("talk_share", "Your share of talk", "fraction", "talk_share_max", False),
 )
 MITI_ROWS = BANDED_ROWS[:3]
+TIMING_KEYS = ("talk_share", "median_latency_ms")
+NO_TIMING_TIP = "Typed replies have no speech timings, so talk share and latency aren't measured."
 
 
 def _value(entry: Any) -> tuple[float | None, str | None]:
@@ -106,7 +108,9 @@ class SummaryPanel(QScrollArea):
         label.setObjectName("SummaryText")
         self._layout.addWidget(label)
 
-    def set_summary(self, summary: dict | None) -> None:
+    def set_summary(self, summary: dict | None, timing: bool = True) -> None:
+        """``timing`` False (a typed session): talk share and latency have no audio behind
+        them, so they show a dash instead of a made-up 0% / 0 ms."""
         self._clear()
         title = QLabel("Session summary")
         title.setObjectName("PanelTitle")
@@ -124,6 +128,8 @@ class SummaryPanel(QScrollArea):
         thresholds = summary.get("thresholds") or {}
         for row, (key, label, kind, threshold_key, higher) in enumerate(BANDED_ROWS):
             value, band = _value(summary.get(key))
+            if key in TIMING_KEYS and not timing:
+                value, band = None, None
             grid.addWidget(QLabel(label), row, 0)
             value_label = QLabel(_show(value, kind))
             value_label.setObjectName("SummaryValue")
@@ -131,8 +137,11 @@ class SummaryPanel(QScrollArea):
             chip = QLabel(band_label(band) if band else "—")
             chip.setObjectName("BandChip")
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            chip.setMinimumWidth(chip.fontMetrics().horizontalAdvance("Below fair") + 24)  # never cut off
             chip.setStyleSheet(f"background: {band_colour(band)};")
             tip = _threshold_tip(thresholds, threshold_key, higher, kind)
+            if key in TIMING_KEYS and not timing:
+                tip = NO_TIMING_TIP
             chip.setToolTip(tip or ("Band: " + band_label(band) if band else "Nothing to measure yet"))
             grid.addWidget(chip, row, 2)
             self.value_labels[key] = value_label
@@ -144,8 +153,12 @@ class SummaryPanel(QScrollArea):
         start = len(BANDED_ROWS)
         for offset, (key, label, fmt) in enumerate(extra):
             value, _band = _value(summary.get(key))
+            if key in TIMING_KEYS and not timing:
+                value = None
             grid.addWidget(QLabel(label), start + offset, 0)
             value_label = QLabel(fmt(value))
+            if key in TIMING_KEYS and not timing:
+                value_label.setToolTip(NO_TIMING_TIP)
             value_label.setObjectName("SummaryValue")
             grid.addWidget(value_label, start + offset, 1, 1, 2)
             self.value_labels[key] = value_label

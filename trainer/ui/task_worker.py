@@ -87,6 +87,13 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._running: dict[int, tuple[QThread, TaskWorker]] = {}
         self._next = 0
+        self._closed = False
+
+    def close(self) -> None:
+        """Refuse new tasks (shutdown): a task started after the final ``wait_all`` would
+        still run when its owner is deleted, and Qt aborts on a QThread destroyed while
+        running. Call before ``wait_all``."""
+        self._closed = True
 
     def start(
         self,
@@ -94,7 +101,10 @@ class TaskRunner(QObject):
         on_success: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
-    ) -> TaskWorker:
+    ) -> TaskWorker | None:
+        if self._closed:
+            log.info("task refused: shutting down")
+            return None
         thread = QThread(self)
         worker = TaskWorker(fn, with_progress=on_progress is not None)
         worker.moveToThread(thread)

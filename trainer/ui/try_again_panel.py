@@ -16,15 +16,17 @@ class _AnswerColumn(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
-        head = QHBoxLayout()
         caption = QLabel(title)
         caption.setObjectName("PanelSubtitle")
-        head.addWidget(caption)
-        head.addStretch(1)
+        layout.addWidget(caption)
+        # the chip gets a row of its own: in a half-width column a long code name
+        # ("Complex reflection") would be cut off next to the caption
+        chip_row = QHBoxLayout()
         self.chip = CodeChip()
         self.chip.hide()
-        head.addWidget(self.chip)
-        layout.addLayout(head)
+        chip_row.addWidget(self.chip)
+        chip_row.addStretch(1)
+        layout.addLayout(chip_row)
         self.text_label = QLabel("—")
         self.text_label.setWordWrap(True)
         self.text_label.setObjectName("LineText")
@@ -81,9 +83,9 @@ class TryAgainPanel(QFrame):
         self.input.setPlaceholderText("Say your new answer out loud, or type it here and press Enter")
         self.input.returnPressed.connect(self._submit)
         row.addWidget(self.input, 1)
-        send = QPushButton("Send")
-        send.clicked.connect(self._submit)
-        row.addWidget(send)
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self._submit)
+        row.addWidget(self.send_button)
         layout.addLayout(row)
         self.status_label = QLabel()
         self.status_label.setObjectName("Caption")
@@ -102,6 +104,16 @@ class TryAgainPanel(QFrame):
         self.status_label.setText("Waiting for your new answer…")
         self.show()
         self.input.setFocus()
+
+    def set_ready(self, ready: bool, message: str = "") -> None:
+        """While the new session is being prepared the answer box waits (``message`` says why)."""
+        self.input.setEnabled(ready)
+        self.send_button.setEnabled(ready)
+        if ready:
+            self.status_label.setText("Waiting for your new answer…")
+            self.input.setFocus()
+        elif message:
+            self.status_label.setText(message)
 
     def set_new_answer(self, text: str) -> None:
         self.new.set_answer(text, self.new.chip.code if self.new.chip.isVisible() else None)
