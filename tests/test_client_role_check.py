@@ -1,0 +1,87 @@
+import pytest
+
+from trainer.client.role_check import FAILURE_KINDS, check_sentence, clean_sentence
+
+NAME = "Claire"
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("As an AI, I don't have feelings.", "ai_talk"),
+        ("I'm just a language model.", "ai_talk"),
+        ("I'm sorry, but I can't assist with that.", "refusal"),
+        ("I'm here to help you.", "helper_talk"),
+        ("Let me know if you have any other questions.", "helper_talk"),
+        ("How does that make you feel?", "therapist_question"),
+        ("What brings you here today?", "therapist_question"),
+        ("How can I help you today?", "helper_talk"),
+        ("It sounds like you're under a lot of stress.", "therapist_question"),
+        ("You should get more sleep.", "advice"),
+        ("Have you tried meditation?", "advice"),
+        ("*sighs* It's fine.", "stage_direction"),
+        ("(pauses) I don't know.", "stage_direction"),
+        ("[looks away] Maybe.", "stage_direction"),
+        ("Claire sighs and looks at the floor.", "third_person"),
+        ("Client: I'm fine.", "speaker_label"),
+        ("Therapist: And how are you?", "speaker_label"),
+        ("```python", "code"),
+        ("def reply(text):", "code"),
+        ("import numpy as np", "code"),
+        ("**Claire's answer**", "markdown"),
+        ("我很好，谢谢。", "not_english"),
+        ("xkcdqwrtzpl mnbvcxz", "not_english"),
+        ("", "empty"),
+        ("...", "empty"),
+    ],
+)
+def test_each_failure_kind_is_caught(sentence, kind):
+    verdict = check_sentence(sentence, NAME)
+    assert not verdict.ok
+    assert verdict.reason == kind
+    assert kind in FAILURE_KINDS
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It's fine. Work's just busy at the moment.",
+        "I had 3.5 hours of sleep, if that.",
+        "My manager, Dr. Patel, said I should come.",
+        "Honestly? I don't really know.",
+        "I keep thinking I'm not safe to be a nurse anymore.",
+        "I'm sorry, I'm taking up your time.",
+        "I suppose so.",
+    ],
+)
+def test_ordinary_client_lines_pass(sentence):
+    assert check_sentence(sentence, NAME).ok, check_sentence(sentence, NAME)
+
+
+def test_too_long_sentence_fails():
+    assert check_sentence("I " + "really " * 70 + "am tired.", NAME).reason == "too_long"
+
+
+def test_clean_sentence_strips_stray_and_enclosing_quotes_only():
+    assert clean_sentence('"I\'m fine."') == "I'm fine."
+    assert clean_sentence("It's fine.\"") == "It's fine."
+    assert clean_sentence('He said "stop" to me.') == 'He said "stop" to me.'
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        'In this reply Claire may say something close to: "I sit in the car park."',
+        'I would say something like: "The unit has been short of staff."',
+        "If it feels right, you may now say it.",
+    ],
+)
+def test_prompt_echoes_are_caught_as_meta(sentence):
+    assert check_sentence(sentence, NAME).reason == "meta"
+
+
+def test_own_name_is_third_person_unless_introducing():
+    assert check_sentence("Claire did not ask for advice.", NAME).reason == "third_person"
+    assert check_sentence("That's it, Claire, keep going.", NAME).reason == "third_person"
+    assert check_sentence("I'm Claire, by the way.", NAME).ok
+    assert check_sentence("My name is Claire.", NAME).ok

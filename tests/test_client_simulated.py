@@ -1,0 +1,226 @@
+import threading
+
+import pytest
+
+from tests.test_client_fixtures import ADVICE, ATTUNED, STACKED, feedback, make_scenario
+from trainer.client.backend import ReplayBackend
+from trainer.client.simulated import SimulatedClient
+
+
+def say(client, text, fb):
+    client.observe_trainee_turn(text, fb)
+    return list(client.respond(text))
+
+
+def test_scripted_mode_follows_the_state_machine_exactly():
+    scenario = make_scenario()
+    client = SimulatedClient(scenario, None)
+    assert client.opening_line() == "My sister made me come."
+    assert client.opening_line() == "My sister made me come."  # asked twice, said once
+    replies = [" ".join(say(client, "line", fb)) for fb in
+               [ATTUNED, ATTUNED, ATTUNED, ATTUNED, ADVICE, STACKED, ATTUNED]]
+    assert replies == [
+        "The bakery means early shifts.",     # surface
+        "I stopped answering my sister.",     # deeper opens (openness 0.52, 2 attuned turns)
+        "I ignore her calls now.",            # still deeper: core needs openness 0.72
+        "I gambled it all away.",             # core
+        "That's easy to say.",                # advice -> pushback, attuned turns reset
+        "I don't know. Can we move on?",      # stacked questions -> deflect
+        "Early shifts wear you down.",        # attuned again, but only surface is open now
+    ]
+    assert client.state.layer_voiced == "core" and client.state.layer_allowed == "surface"
+    assert client.history[0] == ("client", "My sister made me come.")
+    assert len(client.history) == 1 + 2 * 7
+
+
+def test_scripted_lines_do_not_repeat_until_exhausted():
+    client = SimulatedClient(make_scenario(), None)
+    client.opening_line()
+    lines = [" ".join(say(client, "x", ADVICE)) for _ in range(4)]
+    assert lines == ["That's easy to say.", "I've heard that before.", "That's easy to say.", "I've heard that before."]
+
+
+def test_seed_changes_the_order_but_stays_deterministic():
+    def lines(seed):
+        client = SimulatedClient(make_scenario(), None, seed=seed)
+        client.opening_line()
+        return [" ".join(say(client, "x", feedback("question_closed"))) for _ in range(3)]
+
+    assert lines(5) == lines(5)
+    assert sorted(lines(5)) == sorted(lines(0))
+
+
+def test_model_reply_is_streamed_sentence_by_sentence():
+    pulled = []
+
+    class CountingBackend:
+        def stream_chat(self, messages, *, max_tokens, temperature, stop=None, cancel=None):
+            for piece in ["I'm", " tired.", " I", " work", " early", " shifts", " at", " the", " bakery."]:
+                pulled.append(piece)
+                yield piece
+
+    client = SimulatedClient(make_scenario(), CountingBackend())
+    client.opening_line()
+    client.observe_trainee_turn("You seem tired.", ATTUNED)
+    stream = client.respond("You seem tired.")
+    first = next(stream)
+    assert first == "I'm tired."
+    assert len(pulled) < 9  # the model was still going when the first sentence came out
+    assert list(stream) == ["I work early shifts at the bakery."]
+    assert client.history[-1] == ("client", "I'm tired. I work early shifts at the bakery.")
+    assert client.state.layer_voiced == "surface"
+
+
+def test_bad_reply_is_regenerated_once_then_replaced_by_a_scripted_line():
+    backend = ReplayBackend(["As an AI, I cannot feel tired.", "*sighs* Client: I'm fine."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    reply = say(client, "You seem tired.", ATTUNED)
+    assert reply == ["The bakery means early shifts."]  # scripted surface line
+    assert len(backend.calls) == 2
+    assert backend.calls[1]["temperature"] > backend.calls[0]["temperature"]
+    assert "Reply only with Sam's own spoken words" in backend.calls[1]["messages"][-1]["content"]
+    stats = client.stats
+    assert (stats.role_breaks_caught, stats.regenerations, stats.fallbacks, stats.role_breaks_shipped) == (2, 1, 1, 0)
+    assert dict(stats.caught_kinds) == {"ai_talk": 1, "stage_direction": 1}
+
+
+def test_regeneration_that_passes_is_used():
+    backend = ReplayBackend(["How does that make you feel?", "I'm just tired, honestly."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You seem tired.", ATTUNED) == ["I'm just tired, honestly."]
+    assert client.stats.fallbacks == 0 and client.stats.regenerations == 1
+
+
+def test_a_bad_later_sentence_ends_the_reply_but_keeps_what_was_said():
+    backend = ReplayBackend(["I'm tired. You should try yoga. And sleep."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You seem tired.", ATTUNED) == ["I'm tired."]
+    assert len(backend.calls) == 1 and client.stats.role_breaks_caught == 1
+
+
+def test_a_sentence_from_a_layer_not_allowed_is_blocked_as_a_leak():
+    backend = ReplayBackend(["I gambled my savings away.", "It's been a long week."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You seem tired.", ATTUNED) == ["It's been a long week."]
+    assert dict(client.stats.caught_kinds) == {"leak": 1}
+    assert client.state.layer_voiced is None
+
+
+def test_echoes_and_repeats_are_caught():
+    backend = ReplayBackend(["You seem really tired today.", "My sister made me come.", "Yeah, I am."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You seem really tired today.", ATTUNED) == ["The bakery means early shifts."]
+    assert dict(client.stats.caught_kinds) == {"echo": 1, "repeat": 1}
+
+
+def test_reply_is_capped_at_three_sentences():
+    backend = ReplayBackend(["One thing. Two things. Three things. Four things. Five things."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert len(say(client, "Go on.", ATTUNED)) == 3
+
+
+def test_cancel_stops_the_reply_and_records_what_was_said():
+    cancel = threading.Event()
+    client = SimulatedClient(make_scenario(), ReplayBackend(["I'm tired. I work at the bakery. Every day."]))
+    client.opening_line()
+    client.observe_trainee_turn("Go on.", ATTUNED)
+    stream = client.respond("Go on.", cancel=cancel)
+    assert next(stream) == "I'm tired."
+    cancel.set()
+    assert list(stream) == []
+    assert client.history[-1] == ("client", "I'm tired.")
+    assert client.stats.fallbacks == 0
+
+
+def test_closing_the_stream_early_records_the_partial_reply():
+    client = SimulatedClient(make_scenario(), ReplayBackend(["I'm tired. I work at the bakery."]))
+    client.opening_line()
+    client.observe_trainee_turn("Go on.", ATTUNED)
+    stream = client.respond("Go on.")
+    next(stream)
+    stream.close()
+    assert client.history[-1] == ("client", "I'm tired.")
+
+
+def test_snapshot_and_restore_rewind_state_history_and_script():
+    client = SimulatedClient(make_scenario(), None)
+    client.opening_line()
+    say(client, "a", ATTUNED)
+    snap = client.snapshot()
+    first_try = [" ".join(say(client, "b", ATTUNED)) for _ in range(3)]
+    after = client.state
+    client.restore(snap)
+    assert client.state == snap.state and client.history == snap.history
+    assert [" ".join(say(client, "b", ATTUNED)) for _ in range(3)] == first_try
+    assert client.state == after
+    with pytest.raises(Exception):
+        snap.state.openness = 1.0  # frozen
+
+
+def test_respond_without_observe_records_the_trainee_line_once():
+    client = SimulatedClient(make_scenario(), None)
+    client.opening_line()
+    list(client.respond("Hello there."))
+    assert [s for s, _ in client.history] == ["client", "trainee", "client"]
+
+
+def test_voice_follows_the_state():
+    scenario = make_scenario()
+    calm = SimulatedClient(scenario, None)
+    agitated = SimulatedClient(scenario, None)
+    for _ in range(6):
+        agitated.observe_trainee_turn("x", feedback("advise", righting_reflex=True, interrupted=True))
+    low, high = calm.voice_params(), agitated.voice_params()
+    assert set(low) == {"length_scale", "noise_scale", "noise_w", "pitch_semitones", "volume"}
+    assert high["length_scale"] < low["length_scale"]  # quicker
+    assert high["volume"] > low["volume"]
+    slow = SimulatedClient(make_scenario(voice={"id": "v", "speaking_rate": 0.8, "pitch_semitones": -2.0}), None)
+    assert slow.voice_params()["length_scale"] > low["length_scale"]
+    assert slow.voice_params()["pitch_semitones"] < low["pitch_semitones"]
+
+
+def test_warm_up_sends_the_persona_prefix_without_a_trainee_turn():
+    sent = []
+
+    class WarmBackend(ReplayBackend):
+        def warm_up(self, prompt=None):
+            sent.append(prompt)
+
+    client = SimulatedClient(make_scenario(), WarmBackend(["Fine."]))
+    client.warm_up()
+    assert client.history == (("client", "My sister made me come."),)
+    messages = sent[0]
+    assert messages[0]["role"] == "system" and "Sam" in messages[0]["content"]
+    assert messages[-1] == {"role": "assistant", "content": "My sister made me come."}
+    SimulatedClient(make_scenario(), None).warm_up()  # scripted: nothing to do
+
+
+def test_a_failing_model_falls_back_to_a_scripted_line():
+    class BrokenBackend:
+        def stream_chat(self, messages, **kwargs):
+            yield "I'm"
+            raise RuntimeError("llama_decode returned -1")
+
+    client = SimulatedClient(make_scenario(), BrokenBackend())
+    client.opening_line()
+    assert say(client, "You seem tired.", ATTUNED) == ["The bakery means early shifts."]
+    assert client.stats.backend_errors == 1 and client.stats.fallbacks == 1
+
+
+def test_echoes_of_the_hint_and_long_spans_of_the_trainee_are_caught():
+    backend = ReplayBackend([
+        "He did not ask for advice and pushes back a little.",
+        "I'm not sure what you're meant to say to me, honestly.",
+    ])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    # The hint suggested the first pushback line; the fallback is the next one.
+    assert say(client, "You're not sure what you're meant to say to me.", ADVICE) == ["I've heard that before."]
+    assert "That's easy to say." in backend.calls[0]["messages"][-1]["content"]
+    assert dict(client.stats.caught_kinds) == {"meta": 1, "echo": 1}

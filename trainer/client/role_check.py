@@ -1,0 +1,172 @@
+"""Checks every sentence before the client says it: is it still the client talking?
+
+Small language models drift out of role: they announce they are an AI, turn into the
+therapist ("How does that make you feel?"), give advice, narrate themselves in the third
+person, add stage directions, or (the default model is a coding model) start writing
+code. Each check returns a :class:`RoleVerdict`; :func:`check_sentence` runs them all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Each rule: (reason, compiled pattern). Patterns run on the sentence as written.
+_I = re.IGNORECASE
+
+_AI_TALK = re.compile(
+    r"\b(as an? (ai|a\.i\.|language model|assistant|chatbot|virtual)|language model|"
+    r"i('| a)m (just )?an? (ai|artificial|assistant|chatbot|bot|program)|artificial intelligence|"
+    r"openai|chatgpt|qwen|alibaba|i (can(no|')t|am unable to) (role-?play|pretend)|"
+    r"i('m| am) not able to provide|(real|actual|human) (feelings|emotions) as an)\b",
+    _I,
+)
+_REFUSAL = re.compile(
+    r"(\bi('m| am) sorry,? (but )?i (can('|no)?t|cannot|am unable|won't)|\bi can('|no)?t (assist|help) (you )?with|"
+    r"\bi cannot (assist|help|continue|comply|do that|provide)|\bcan't (continue|comply|follow your|do that)|"
+    r"\bi('m| am) (unable|not able) to (assist|help|comply|continue|provide)|\bi didn't understand what you)",
+    _I,
+)
+_META = re.compile(
+    r"\b(in this reply|(may|might|would|could) say something|something (close to|like):|i would say|i('d| would) say something|"
+    r"(the|my) counsell?or (says|said|asks|asked|may|might)|private notes?|notes for playing|role-?play|in character|"
+    r"(may|might) now say|if it feels right)\b",
+    _I,
+)
+_HELPER_TALK = re.compile(
+    r"\b(i('| a)m here (to|for) (help|support|listen)|here to help you|how (can|may|could) i (help|assist|support)|"
+    r"happy to help|glad to help|let me know if|feel free to|i hope this helps|"
+    r"is there anything (else )?i can|thank you for sharing|thanks for sharing|any other questions|"
+    r"further clarification|(great|good) (point|question)|here('s| is) (a|an|the) (more |revised |honest )?(version|response|reply)|"
+    r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!])\b",
+    _I,
+)
+_THERAPIST_QUESTION = re.compile(
+    r"(how does (that|this|it) make you feel|how do you feel about|what brings you|"
+    r"what would you like to (talk|discuss|focus)|what('s| is) on your mind|"
+    r"can you tell me more|could you tell me more|tell me more about|"
+    r"how (are|have) you (been )?(feeling|coping)|it sounds like you|sounds like you('re| are)|"
+    r"i hear (that )?you|that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
+    r"what do you think (is|might be) (causing|behind)|how can we)",
+    _I,
+)
+_ADVICE = re.compile(
+    r"(?<!\bdo )(?<!\bwhy )(?<!\bdid )\b(you should|you shouldn't|you must|you need to|you ought to|you could try|"
+    r"you might (want to|try|consider)|"
+    r"have you (tried|considered|thought about)|i (would )?(recommend|suggest|advise)|my advice|"
+    r"it('s| is) (important|essential|crucial|helpful) (to|that you)|try to (take|get|make|talk|reach|practice)|"
+    r"consider (talking|seeking|reaching)|(seek|reach out for) (professional )?(help|support)|"
+    r"here are (some|a few)|self-care tips?|remember to)\b",
+    _I,
+)
+_STAGE_DIRECTION = re.compile(r"(\*[^*]*\*?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>|\{|\})")
+_SPEAKER_LABEL = re.compile(
+    r"^\s*[\"'\u201c]?\s*(client|therapist|counsell?or|patient|user|assistant|system|trainee|me|you|"
+    r"[A-Z][a-z]+( [A-Z][a-z]+)?)\s*:",
+)
+_CODE = re.compile(
+    r"(```|`[^`]+`|\bdef \w+\s*\(|^\s*(from \w+ )?import \w+|\bprint\(|#include|\bfunction\s*\(|"
+    r"\bconsole\.|\bSELECT\b.*\bFROM\b|\bself\.\w+|\w+\(\)|\breturn\b[^.!?]*;|=>|==|!=|\+\+|\+=|</?\w+>|"
+    r"^\s*(class|for|while|if)\b[^.!?]*:\s*$|[{};]\s*$|^\s*(#|//)\s?\w)",
+)
+_MARKDOWN = re.compile(r"(\*\*|__|^#{1,6}\s|^\s*[-*+]\s|^\s*\d+[.)]\s|\|.*\|)", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+
+@dataclass(frozen=True)
+class RoleVerdict:
+    """``ok`` if the sentence may be spoken; otherwise ``reason`` names the failure kind."""
+
+    ok: bool
+    reason: str = ""
+
+    @staticmethod
+    def passed() -> "RoleVerdict":
+        return RoleVerdict(True, "")
+
+
+FAILURE_KINDS = (
+    "empty", "ai_talk", "meta", "refusal", "helper_talk", "therapist_question", "advice", "stage_direction",
+    "speaker_label", "third_person", "code", "markdown", "not_english", "too_long",
+)
+
+
+def _not_english(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    ascii_letters = sum(1 for c in letters if c.isascii())
+    if ascii_letters / len(letters) < 0.95:
+        return True
+    words = _WORD.findall(text)
+    if not words:
+        return True
+    # Word salad: long unbroken letter runs or few vowels.
+    if any(len(w) > 22 for w in words):
+        return True
+    vowel_words = sum(1 for w in words if re.search(r"[aeiouyAEIOUY]", w))
+    return vowel_words / len(words) < 0.6
+
+
+def _third_person(text: str, name: str) -> bool:
+    """The client narrating themself ("Sarah says...", "She sighs") or using their own name.
+
+    A client has no reason to say their own first name except to introduce themself
+    ("I'm Sarah", "my name is Sarah"), so any other use counts.
+    """
+    if not name:
+        return False
+    first = re.escape(name.split()[0])
+    for match in re.finditer(rf"\b{first}\b", text, _I):
+        before = text[: match.start()].lower().rstrip()
+        if re.search(r"(\bi'?m|\bi am|my name is|my name's|call me|\bit'?s|this is)$", before):
+            continue
+        return True
+    return bool(re.match(r"^\s*(she|he|they)\s+(sighs|pauses|nods|shrugs|looks|smiles|laughs|says)\b", text, _I))
+
+
+def check_sentence(sentence: str, persona_name: str = "", max_words: int = 60) -> RoleVerdict:
+    """Whether ``sentence`` may be spoken by the client named ``persona_name``."""
+    text = sentence.strip()
+    words = _WORD.findall(text)
+    if not any(c.isalpha() for c in text):
+        return RoleVerdict(False, "empty")
+    if _CODE.search(text):
+        return RoleVerdict(False, "code")
+    if _MARKDOWN.search(text):
+        return RoleVerdict(False, "markdown")
+    if _STAGE_DIRECTION.search(text):
+        return RoleVerdict(False, "stage_direction")
+    if _SPEAKER_LABEL.match(text):
+        return RoleVerdict(False, "speaker_label")
+    if _not_english(text):
+        return RoleVerdict(False, "not_english")
+    if _AI_TALK.search(text):
+        return RoleVerdict(False, "ai_talk")
+    if _META.search(text):
+        return RoleVerdict(False, "meta")
+    if _REFUSAL.search(text):
+        return RoleVerdict(False, "refusal")
+    if _HELPER_TALK.search(text):
+        return RoleVerdict(False, "helper_talk")
+    if _THERAPIST_QUESTION.search(text):
+        return RoleVerdict(False, "therapist_question")
+    if _ADVICE.search(text):
+        return RoleVerdict(False, "advice")
+    if _third_person(text, persona_name):
+        return RoleVerdict(False, "third_person")
+    if len(words) > max_words:
+        return RoleVerdict(False, "too_long")
+    return RoleVerdict.passed()
+
+
+def clean_sentence(sentence: str) -> str:
+    """Harmless tidying before the check: white space and stray or enclosing quotes."""
+    text = " ".join(sentence.split())
+    quotes = "\"\u201c\u201d"
+    inner = text.strip(quotes).strip()
+    n_quotes = sum(text.count(q) for q in quotes)
+    enclosed = text[:1] in quotes and text.rstrip(".!?")[-1:] in quotes and n_quotes == 2
+    if n_quotes % 2 == 1 or enclosed:
+        text = inner
+    return text

@@ -1,0 +1,376 @@
+"""The simulated client the session engine talks to.
+
+One object per practice session::
+
+    client = SimulatedClient(scenario, backend)        # backend None: scripted mode
+    say(client.opening_line())
+    state = client.observe_trainee_turn(text, feedback)  # feedback engine's dict
+    for sentence in client.respond(text, cancel):        # role-checked, streamed
+        speak(sentence)
+
+``respond`` yields each sentence as soon as the model has finished it and the role
+check has passed it, so speech can start before the reply is complete. A reply whose
+first sentence fails the check is regenerated once (hotter, with a stricter hint);
+if that fails too, a scripted line for the current stance and layer is said instead.
+A sentence failing later in a reply ends the reply there (what was said stays said).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from trainer.client.backend import ChatBackend
+from trainer.client.disclosure import layer_rank
+from trainer.client.prompt import PromptSettings, Turn, build_messages, turn_hint
+from trainer.client.role_check import RoleVerdict, check_sentence, clean_sentence
+from trainer.client.scripted import ScriptedCursor, ScriptedLines, scripted_kind
+from trainer.client.sentences import split_sentences
+from trainer.client.state import ClientState, initial_state, update_state
+from trainer.scenarios import Scenario, layer_disclosed, normalize_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    max_tokens: int = 80
+    temperature: float = 0.7
+    retry_temperature: float = 0.95
+    max_sentences: int = 3
+    max_words: int = 55
+    stop: tuple[str, ...] = ("\n", "(", "[", "*", "Counsellor:", "Therapist:", "<|")
+    """Cut generation where a reply turns into notes, stage directions or a new speaker."""
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    """Role-check figures for a session (or since the last restore)."""
+
+    role_breaks_caught: int = 0
+    """Sentences the role check stopped before they were spoken."""
+    role_breaks_shipped: int = 0
+    """Sentences spoken that fail the role check (only possible for scripted lines)."""
+    regenerations: int = 0
+    fallbacks: int = 0
+    """Replies replaced by a scripted line (two failed attempts, or a model error)."""
+    backend_errors: int = 0
+    caught_kinds: tuple[tuple[str, int], ...] = ()
+
+    def caught(self, kind: str) -> "ClientStats":
+        kinds = dict(self.caught_kinds)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        return replace(self, role_breaks_caught=self.role_breaks_caught + 1, caught_kinds=tuple(sorted(kinds.items())))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "role_breaks_caught": self.role_breaks_caught,
+            "role_breaks_shipped": self.role_breaks_shipped,
+            "regenerations": self.regenerations,
+            "fallbacks": self.fallbacks,
+            "backend_errors": self.backend_errors,
+            "caught_kinds": dict(self.caught_kinds),
+        }
+
+
+@dataclass(frozen=True)
+class ClientSnapshot:
+    """Everything needed to rewind the client (for "try it again")."""
+
+    state: ClientState
+    history: tuple[Turn, ...]
+    suggested: tuple[tuple[str, int], ...]
+    scripted: ScriptedCursor
+    stats: ClientStats
+    last_reply: str
+
+
+@dataclass(frozen=True)
+class VoiceBase:
+    """Piper's defaults, before scenario and state adjust them."""
+
+    length_scale: float = 1.0
+    noise_scale: float = 0.667
+    noise_w: float = 0.8
+
+
+ECHO_SPAN_WORDS = 6
+"""A sentence sharing this many words in a row with the trainee's line is an echo."""
+HINT_SPAN_WORDS = 5
+"""A sentence sharing this many words in a row with the hint (minus its suggested line) is meta."""
+
+
+def _shares_span(text: str, other: str, n: int) -> bool:
+    """Whether normalized ``text`` and ``other`` share a run of ``n`` words."""
+    words, others = text.split(), other.split()
+    if len(words) < n or len(others) < n:
+        return False
+    grams = {tuple(others[i : i + n]) for i in range(len(others) - n + 1)}
+    return any(tuple(words[i : i + n]) in grams for i in range(len(words) - n + 1))
+
+
+def _normalized_sentences(text: str) -> set[str]:
+    return {normalize_text(s) for s in split_sentences([text + " "]) if normalize_text(s)}
+
+
+class SimulatedClient:
+    """See module docs. Not thread-safe: one engine thread drives it."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        backend: ChatBackend | None,
+        *,
+        seed: int = 0,
+        settings: GenerationSettings = GenerationSettings(),
+        prompt_settings: PromptSettings = PromptSettings(),
+    ) -> None:
+        self.scenario = scenario
+        self.backend = backend
+        self.seed = seed
+        self.settings = settings
+        self.prompt_settings = prompt_settings
+        self._state = initial_state(scenario)
+        self._history: list[Turn] = []
+        self._suggested: dict[str, int] = {}
+        self._scripted = ScriptedLines(scenario, seed)
+        self._stats = ClientStats()
+        self._last_reply = ""
+        self._hint_text = ""
+        self.caught_log: list[tuple[str, str]] = []
+        """The most recent sentences the role check stopped, as (kind, sentence)."""
+
+    # ------------------------------------------------------------------ read-only views
+
+    @property
+    def state(self) -> ClientState:
+        return self._state
+
+    @property
+    def history(self) -> tuple[Turn, ...]:
+        return tuple(self._history)
+
+    @property
+    def stats(self) -> ClientStats:
+        return self._stats
+
+    @property
+    def last_reply(self) -> str:
+        """The whole text of the last reply (what was actually said)."""
+        return self._last_reply
+
+    # ------------------------------------------------------------------ the turn
+
+    def warm_up(self) -> None:
+        """Load the model and put the persona prompt in its cache (no-op when scripted).
+
+        Call after :meth:`opening_line` (or let it be chosen here): the first reply then
+        only evaluates the trainee's words.
+        """
+        warm = getattr(self.backend, "warm_up", None)
+        if warm is None:
+            return
+        if not self._history:
+            self.opening_line()
+        messages = build_messages(self.scenario, self._state, list(self._history), settings=self.prompt_settings)
+        warm(messages[:-1] if len(messages) > 1 else messages)
+
+    def opening_line(self) -> str:
+        """The client's first words (from the scenario; chosen by seed)."""
+        if self._history and self._history[0][0] == "client":
+            return self._history[0][1]
+        lines = self.scenario.opening_lines
+        line = lines[self.seed % len(lines)]
+        self._history.insert(0, ("client", line))
+        self._last_reply = line
+        self._state = self._state.with_voiced(layer_disclosed(self.scenario, line))
+        return line
+
+    def observe_trainee_turn(self, trainee_text: str, feedback: Mapping[str, Any]) -> ClientState:
+        """Record the trainee's turn and update the state from its feedback."""
+        self._history.append(("trainee", trainee_text.strip()))
+        self._state = update_state(self._state, feedback, self.scenario)
+        return self._state
+
+    def respond(self, trainee_text: str, cancel: threading.Event | None = None) -> Iterator[str]:
+        """Yield the reply sentence by sentence, each one role-checked.
+
+        If :meth:`observe_trainee_turn` was not called for ``trainee_text`` it is recorded
+        here without changing the state. Closing the iterator early (barge-in) or setting
+        ``cancel`` stops generation; what was yielded so far is recorded as the reply.
+        """
+        if not self._history or self._history[-1] != ("trainee", trainee_text.strip()):
+            self._history.append(("trainee", trainee_text.strip()))
+        spoken: list[str] = []
+        if self.backend is None:
+            source = self._scripted_sentences(self._scripted_line())
+        else:
+            source = self._model_sentences(cancel)
+        try:
+            for sentence in source:
+                spoken.append(sentence)
+                yield sentence
+        finally:
+            source.close()  # stops the model at once on barge-in (releases its lock)
+            self._record_reply(" ".join(spoken))
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> ClientSnapshot:
+        return ClientSnapshot(
+            state=self._state,
+            history=tuple(self._history),
+            suggested=tuple(sorted(self._suggested.items())),
+            scripted=self._scripted.cursor,
+            stats=self._stats,
+            last_reply=self._last_reply,
+        )
+
+    def restore(self, snapshot: ClientSnapshot) -> None:
+        self._state = snapshot.state
+        self._history = list(snapshot.history)
+        self._suggested = dict(snapshot.suggested)
+        self._scripted.cursor = snapshot.scripted
+        self._stats = snapshot.stats
+        self._last_reply = snapshot.last_reply
+
+    # ------------------------------------------------------------------ voice
+
+    def voice_params(self) -> dict[str, float]:
+        """Piper synthesis parameters for the next reply, following the state.
+
+        Low intensity (flat, sad) speaks slower and softer; high intensity (agitated)
+        quicker, louder and slightly higher; a defensive client a little clipped. The
+        scenario's ``voice.speaking_rate`` and ``pitch_semitones`` are the baseline.
+        """
+        base = VoiceBase()
+        voice = self.scenario.voice
+        intensity = self._state.intensity
+        tempo = 1.12 - 0.24 * intensity  # 1.12 (slow) at 0 .. 0.88 (quick) at 1
+        if self._state.mood == "defensive":
+            tempo -= 0.04
+        if self._state.mood == "withdrawn":
+            tempo += 0.06
+        length_scale = base.length_scale * tempo / voice.speaking_rate
+        pitch = voice.pitch_semitones + (intensity - 0.5) * 1.5
+        volume = 0.8 + 0.25 * intensity
+        return {
+            "length_scale": round(min(2.0, max(0.5, length_scale)), 3),
+            "noise_scale": round(base.noise_scale * (0.9 + 0.2 * intensity), 3),
+            "noise_w": round(base.noise_w * (0.9 + 0.25 * intensity), 3),
+            "pitch_semitones": round(pitch, 2),
+            "volume": round(min(1.0, max(0.5, volume)), 3),
+        }
+
+    # ------------------------------------------------------------------ internals
+
+    def _record_reply(self, text: str) -> None:
+        text = text.strip()
+        self._last_reply = text
+        if text:
+            self._history.append(("client", text))
+            self._state = self._state.with_voiced(layer_disclosed(self.scenario, text))
+
+    def _scripted_line(self) -> str:
+        """The next scripted line for the stance and layer, never the last reply again."""
+        kind = scripted_kind(self._state.stance, self._state.layer_allowed)
+        line = self._scripted.next(kind)
+        if normalize_text(line) == normalize_text(self._last_reply) and len(set(self._scripted.lines(kind))) > 1:
+            line = self._scripted.next(kind)
+        return line
+
+    def _scripted_sentences(self, line: str) -> Iterator[str]:
+        for sentence in split_sentences([line]):
+            if not check_sentence(sentence, self.scenario.persona.name).ok:
+                self._stats = replace(self._stats, role_breaks_shipped=self._stats.role_breaks_shipped + 1)
+            yield sentence
+
+    def _suggestion(self) -> str | None:
+        """A line the model may say in its own words (only from allowed layers)."""
+        state = self._state
+        kind = scripted_kind(state.stance, state.layer_allowed)
+        if kind not in ("surface", "deeper", "core"):
+            return self._scripted.next(kind)
+        facts = self.scenario.layer(kind).facts
+        used = self._suggested.get(kind, 0)
+        self._suggested[kind] = used + 1
+        if used < len(facts):
+            return facts[used]
+        return self._scripted.next(kind)
+
+    def _check(self, sentence: str, spoken: list[str]) -> RoleVerdict:
+        verdict = check_sentence(sentence, self.scenario.persona.name)
+        if not verdict.ok:
+            return verdict
+        if layer_rank(layer_disclosed(self.scenario, sentence)) > layer_rank(self._state.layer_available):
+            return RoleVerdict(False, "leak")
+        norm = normalize_text(sentence)
+        trainee = normalize_text(self._history[-1][1]) if self._history else ""
+        if (len(norm.split()) >= 4 and norm in trainee) or _shares_span(norm, trainee, ECHO_SPAN_WORDS):
+            return RoleVerdict(False, "echo")
+        if _shares_span(norm, self._hint_text, HINT_SPAN_WORDS):
+            return RoleVerdict(False, "meta")
+        earlier = set().union(*(_normalized_sentences(t) for s, t in self._history if s == "client")) if self._history else set()
+        if norm in earlier or norm in {normalize_text(s) for s in spoken}:
+            return RoleVerdict(False, "repeat")
+        return verdict
+
+    def _model_sentences(self, cancel: threading.Event | None) -> Iterator[str]:
+        settings = self.settings
+        suggestion = self._suggestion()
+        spoken: list[str] = []
+        for attempt in range(2):
+            strict = attempt > 0
+            if strict:
+                self._stats = replace(self._stats, regenerations=self._stats.regenerations + 1)
+            messages = build_messages(
+                self.scenario, self._state, self._history,
+                suggestion=suggestion, strict=strict, settings=self.prompt_settings,
+            )
+            self._hint_text = normalize_text(
+                turn_hint(self.scenario, self._state, suggestion=None, strict=strict)
+            )
+            stream = self.backend.stream_chat(  # a generator: errors surface when iterated
+                messages,
+                max_tokens=settings.max_tokens,
+                temperature=settings.retry_temperature if strict else settings.temperature,
+                stop=list(settings.stop),
+                cancel=cancel,
+            )
+            got_any = False
+            failed = False
+            try:
+                for raw in split_sentences(stream):
+                    got_any = True
+                    if cancel is not None and cancel.is_set():
+                        return
+                    sentence = clean_sentence(raw)
+                    verdict = self._check(sentence, spoken)
+                    if not verdict.ok:
+                        self._stats = self._stats.caught(verdict.reason)
+                        self.caught_log = (self.caught_log + [(verdict.reason, sentence)])[-50:]
+                        break
+                    spoken.append(sentence)
+                    yield sentence
+                    words = sum(len(s.split()) for s in spoken)
+                    if len(spoken) >= settings.max_sentences or words >= settings.max_words:
+                        break
+            except Exception:  # a failing model must not end the session: fall back
+                log.exception("the language model failed while replying; using a scripted line")
+                self._stats = replace(self._stats, backend_errors=self._stats.backend_errors + 1)
+                failed = True
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+            if spoken or (cancel is not None and cancel.is_set()):
+                return
+            if failed:
+                break
+            if not got_any:
+                self._stats = self._stats.caught("empty")
+        self._stats = replace(self._stats, fallbacks=self._stats.fallbacks + 1)
+        yield from self._scripted_sentences(self._scripted_line())
