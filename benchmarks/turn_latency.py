@@ -52,20 +52,31 @@ def stats(values: list[float]) -> dict:
     return {"median": round(statistics.median(ordered), 1), "p95": round(p95, 1), "n": len(ordered)}
 
 
-def measure_turns(models, turns_wanted: int, log) -> list[dict]:
-    collected: list[dict] = []
+OPTIMISED = SessionOptions(end_silence_ms=END_SILENCE_MS)
+# What the engine did before the latency work: transcription only after the endpoint,
+# no cache prefill while the trainee talks, barge-in after 224 ms of speech.
+BASELINE = SessionOptions(end_silence_ms=END_SILENCE_MS, early_transcription=False,
+                          prefill_client=False, barge_in_min_speech_ms=224)
+
+
+def measure_turns(models, turns_wanted: int, configs: dict, log) -> dict[str, list[dict]]:
+    """Interleave the configurations scenario by scenario, so machine noise hits both."""
+    collected: dict[str, list[dict]] = {name: [] for name in configs}
     scenarios = load_scenarios()
     round_number = 0
-    while len(collected) < turns_wanted:
+    while min(len(turns) for turns in collected.values()) < turns_wanted:
         for scenario in scenarios:
             lines = synthesized_lines(list(scenario.demo), models.synthesizer)
-            lines = lines[: turns_wanted - len(collected)]
-            if not lines:
-                break
-            record = run_demo(scenario, models, lines, speaker=NullSpeaker(), pace=False,
-                              end_silence_ms=END_SILENCE_MS, seed=round_number)
-            collected.extend(record["turns"])
-            log(f"{scenario.id}: {len(record['turns'])} turns, medians {record['median_timings_ms']}")
+            for name, options in configs.items():
+                wanted = lines[: turns_wanted - len(collected[name])]
+                if not wanted:
+                    continue
+                # The trainee speaks in real time, as a person would; the client's
+                # voice goes to a null sink.
+                record = run_demo(scenario, models, wanted, speaker=NullSpeaker(), pace=True,
+                                  options=options, seed=round_number)
+                collected[name].extend(record["turns"])
+                log(f"[{name}] {scenario.id}: {len(record['turns'])} turns, medians {record['median_timings_ms']}")
         round_number += 1
     return collected
 
@@ -88,7 +99,7 @@ class _Onsets:
                 self.condition.notify_all()
 
 
-def measure_barge_in(models, repeats: int, log) -> list[float]:
+def measure_barge_in(models, repeats: int, options: SessionOptions, log) -> list[float]:
     """Interrupt the client mid-sentence ``repeats`` times, in real time."""
     scenario = load_scenarios()[0]
     lines = synthesized_lines(["Sorry, can I stop you there for a moment?"], models.synthesizer)
@@ -96,7 +107,7 @@ def measure_barge_in(models, repeats: int, log) -> list[float]:
     microphone = ScriptedMicrophone(pace=True, silence_after_s=END_SILENCE_MS / 1000 + 0.3)
     speaker = NullSpeaker(pace=True)
     session = build_session(scenario, models, speaker=speaker, microphone=microphone,
-                            options=SessionOptions(input_mode="voice", end_silence_ms=END_SILENCE_MS))
+                            options=SessionOptions(**{**options.__dict__, "input_mode": "voice"}))
     onsets = _Onsets()
     session.add_listener(onsets)
     session.start()
@@ -125,10 +136,27 @@ def measure_barge_in(models, repeats: int, log) -> list[float]:
     return results
 
 
+def summarize(turns: list[dict], barge: list[float]) -> dict:
+    def field(key: str) -> list[float]:
+        return [t["timings_ms"][key] for t in turns if t["timings_ms"].get(key) is not None]
+
+    return {
+        "turns": len(turns),
+        "end_of_turn_silence_ms": END_SILENCE_MS,
+        "endpoint_to_transcript_ms": stats(field("endpoint_to_transcript")),
+        "transcript_to_first_token_ms": stats(field("transcript_to_first_token")),
+        "endpoint_to_first_audio_ms": stats(field("endpoint_to_first_audio")),
+        "feedback_after_transcript_ms": stats(field("feedback_after_transcript")),
+        "barge_in_stop_ms": stats(barge),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--barge-ins", type=int, default=10)
+    parser.add_argument("--compare", action="store_true",
+                        help="also run the engine without its latency optimisations, interleaved")
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args()
 
@@ -140,23 +168,19 @@ def main() -> int:
     models = load_models(ModelChoice())
     warm_up(models)
     log(f"models loaded and warmed up in {time.perf_counter() - started:.1f} s")
-    turns = measure_turns(models, args.turns, log)
-    barge = measure_barge_in(models, args.barge_ins, log) if args.barge_ins else []
-
-    def field(key: str) -> list[float]:
-        return [t["timings_ms"][key] for t in turns if t["timings_ms"].get(key) is not None]
-
-    result = {
-        "turns": len(turns),
-        "end_of_turn_silence_ms": END_SILENCE_MS,
-        "endpoint_to_transcript_ms": stats(field("endpoint_to_transcript")),
-        "transcript_to_first_token_ms": stats(field("transcript_to_first_token")),
-        "endpoint_to_first_audio_ms": stats(field("endpoint_to_first_audio")),
-        "feedback_after_transcript_ms": stats(field("feedback_after_transcript")),
-        "barge_in_stop_ms": stats(barge),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "models": models.names,
-    }
+    configs = {"optimised": OPTIMISED}
+    if args.compare:
+        configs["baseline"] = BASELINE
+    turns = measure_turns(models, args.turns, configs, log)
+    results = {}
+    for name, options in configs.items():
+        barge = measure_barge_in(models, args.barge_ins, options, log) if args.barge_ins else []
+        results[name] = summarize(turns[name], barge)
+    result = dict(results["optimised"])
+    if args.compare:
+        result["baseline"] = results["baseline"]
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["models"] = models.names
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

@@ -72,14 +72,14 @@ class _TurnCounter:
 
 def run_demo(scenario, models, lines: list[TraineeLine], *, speaker, pace: bool = False,
              recorder=None, listeners=(), turn_timeout_s: float = 180.0,
-             end_silence_ms: int = 700, seed: int = 0) -> dict:
+             options: SessionOptions = SessionOptions(), seed: int = 0) -> dict:
     """Run the session and return the demo record (see ``trainer demo --json``)."""
     from trainer.app import build_session
 
-    microphone = ScriptedMicrophone(pace=pace, silence_after_s=end_silence_ms / 1000 + 0.5)
+    options = SessionOptions(**{**options.__dict__, "input_mode": "voice"})
+    microphone = ScriptedMicrophone(pace=pace, silence_after_s=options.end_silence_ms / 1000 + 0.5)
     session = build_session(scenario, models, speaker=speaker, microphone=microphone, recorder=recorder,
-                            options=SessionOptions(input_mode="voice", end_silence_ms=end_silence_ms),
-                            seed=seed)
+                            options=options, seed=seed)
     counter = _TurnCounter()
     session.add_listener(counter)
     for listener in listeners:

@@ -74,6 +74,10 @@ class SessionOptions:
     end_silence_ms: int = 700
     speaking_rate: float = 1.0  # user setting, multiplies the persona's rate
     models: dict = field(default_factory=dict)  # names, for records and the demo JSON
+    # Latency optimisations (docs/performance.md); switchable to measure their effect.
+    early_transcription: bool = True
+    prefill_client: bool = True
+    barge_in_min_speech_ms: int = 96
 
 
 @dataclass
@@ -161,7 +165,12 @@ class Session:
 
         self._listeners: list[Callable[[ev.Event], None]] = []
         self._jobs: "queue.Queue[_Utterance | None]" = queue.Queue()
-        self._detector = TurnDetector(TurnDetectorOptions(end_silence_ms=options.end_silence_ms))
+        detector_options = TurnDetectorOptions(end_silence_ms=options.end_silence_ms,
+                                               barge_in_min_speech_ms=options.barge_in_min_speech_ms)
+        if not options.early_transcription:
+            detector_options = TurnDetectorOptions(**{**detector_options.__dict__,
+                                                      "tentative_silence_ms": options.end_silence_ms})
+        self._detector = TurnDetector(detector_options)
         self._input_mode = options.input_mode
         self._ptt_pressed: bool | None = None
         self._stop = threading.Event()
@@ -430,7 +439,7 @@ class Session:
         """While the trainee talks, let the client process what the next prompt will
         start with, so only the trainee's new words remain at the end of the turn."""
         prefill = getattr(self.client, "prefill", None)
-        if prefill is None:
+        if prefill is None or not self.options.prefill_client:
             return
         try:
             prefill()
