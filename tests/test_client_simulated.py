@@ -224,3 +224,32 @@ def test_echoes_of_the_hint_and_long_spans_of_the_trainee_are_caught():
     assert say(client, "You're not sure what you're meant to say to me.", ADVICE) == ["I've heard that before."]
     assert "That's easy to say." in backend.calls[0]["messages"][-1]["content"]
     assert dict(client.stats.caught_kinds) == {"meta": 1, "echo": 1}
+
+
+def test_prefill_evaluates_the_next_prompts_prefix_without_the_new_turn():
+    from trainer.client.backend import ReplayBackend
+    from trainer.client.simulated import SimulatedClient
+    from trainer.scenarios import find_scenario
+
+    class WarmableBackend(ReplayBackend):
+        def warm_up(self, messages):
+            self.warmed = [dict(m) for m in messages]
+
+    scenario = find_scenario("burnout-nurse")
+    backend = WarmableBackend(["I just feel tired all the time."])
+    client = SimulatedClient(scenario, backend)
+    opening = client.opening_line()
+    client.observe_trainee_turn("You sound worn out.", {"code": "reflection_simple"})
+    reply = " ".join(client.respond("You sound worn out."))
+    client.prefill()
+    # The prefix ends with the client's reply; the trainee's words appear without the
+    # per-turn hint, exactly as the next prompt will contain them.
+    assert backend.warmed[-1] == {"role": "assistant", "content": reply}
+    assert {"role": "user", "content": "You sound worn out."} in backend.warmed
+    assert any(m["content"] == opening for m in backend.warmed)
+    next_prompt = backend.calls[-1]["messages"]
+    client.observe_trainee_turn("What happens at night?", {"code": "question_open"})
+    list(client.respond("What happens at night?"))
+    following = backend.calls[-1]["messages"]
+    assert following[: len(backend.warmed)] == backend.warmed
+    assert next_prompt != following

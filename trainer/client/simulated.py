@@ -178,6 +178,12 @@ class SimulatedClient:
         messages = build_messages(self.scenario, self._state, list(self._history), settings=self.prompt_settings)
         warm(messages[:-1] if len(messages) > 1 else messages)
 
+    def prefill(self) -> None:
+        """Called by the engine while the trainee talks: put everything the next prompt
+        starts with (persona, history, the last reply) in the model's cache, so the end
+        of the turn only evaluates the trainee's new words."""
+        self.warm_up()
+
     def opening_line(self) -> str:
         """The client's first words (from the scenario; chosen by seed)."""
         if self._history and self._history[0][0] == "client":
