@@ -17,6 +17,10 @@ from collections.abc import Iterable, Iterator
 LONG_CLAUSE_WORDS = 12
 """A comma after at least this many words in the current piece also ends the piece."""
 
+FIRST_CLAUSE_WORDS = 5
+"""For the first piece of a reply a shorter clause is enough: the client starts talking
+sooner (docs/performance.md), and a pause at a comma sounds natural."""
+
 ABBREVIATIONS = frozenset(
     {
         "dr", "mr", "mrs", "ms", "mx", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e",
@@ -54,9 +58,12 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
 class SentenceSplitter:
     """Feed token pieces in with :meth:`feed`; take finished pieces out; :meth:`flush` at the end."""
 
-    def __init__(self, long_clause_words: int = LONG_CLAUSE_WORDS) -> None:
+    def __init__(self, long_clause_words: int = LONG_CLAUSE_WORDS,
+                 first_clause_words: int = FIRST_CLAUSE_WORDS) -> None:
         self._buffer = ""
         self._long_clause_words = long_clause_words
+        self._first_clause_words = min(first_clause_words, long_clause_words)
+        self._pieces_out = 0
 
     def feed(self, piece: str) -> list[str]:
         """Add ``piece``; return the sentences it completed (possibly none)."""
@@ -79,6 +86,7 @@ class SentenceSplitter:
             self._buffer = self._buffer[cut:].lstrip()
             if piece:
                 done.append(piece)
+                self._pieces_out += 1
 
     def _next_cut(self) -> int | None:
         text = self._buffer
@@ -92,11 +100,12 @@ class SentenceSplitter:
         return self._comma_cut(text, need_following=True)
 
     def _comma_cut(self, text: str, need_following: bool = False) -> int | None:
+        needed = self._first_clause_words if self._pieces_out == 0 else self._long_clause_words
         words = 0
         for match in re.finditer(r"\S+", text):
             words += 1
             token = match.group(0)
-            if words >= self._long_clause_words and token.endswith((",", ";", ":")):
+            if words >= needed and token.endswith((",", ";", ":")):
                 end = match.end()
                 if need_following and not text[end:].strip():
                     return None
@@ -105,9 +114,10 @@ class SentenceSplitter:
         return None
 
 
-def split_sentences(pieces: Iterable[str], long_clause_words: int = LONG_CLAUSE_WORDS) -> Iterator[str]:
+def split_sentences(pieces: Iterable[str], long_clause_words: int = LONG_CLAUSE_WORDS,
+                    first_clause_words: int = FIRST_CLAUSE_WORDS) -> Iterator[str]:
     """Yield speakable pieces from a token stream as soon as each one is complete."""
-    splitter = SentenceSplitter(long_clause_words)
+    splitter = SentenceSplitter(long_clause_words, first_clause_words)
     for piece in pieces:
         yield from splitter.feed(piece)
     yield from splitter.flush()
