@@ -99,11 +99,21 @@ class _Onsets:
                 self.condition.notify_all()
 
 
+def voice_onset_s(samples: np.ndarray, threshold_dbfs: float = -20.0) -> float:
+    """Start of the first 10 ms frame loud enough to be voice."""
+    frames = samples[: samples.size // 160 * 160].reshape(-1, 160)
+    levels = 20 * np.log10(np.sqrt(np.mean(frames ** 2, axis=1)) + 1e-9)
+    loud = np.nonzero(levels > threshold_dbfs)[0]
+    return float(loud[0]) * 0.01 if loud.size else 0.0
+
+
 def measure_barge_in(models, repeats: int, options: SessionOptions, log) -> list[float]:
     """Interrupt the client mid-sentence ``repeats`` times, in real time."""
     scenario = load_scenarios()[0]
     lines = synthesized_lines(["Sorry, can I stop you there for a moment?"], models.synthesizer)
     speech = lines[0].samples_16k
+    # Piper starts a clip with a little breath noise: count from where the voice starts.
+    onset_offset_s = voice_onset_s(speech)
     microphone = ScriptedMicrophone(pace=True, silence_after_s=END_SILENCE_MS / 1000 + 0.3)
     speaker = NullSpeaker(pace=True)
     session = build_session(scenario, models, speaker=speaker, microphone=microphone,
@@ -122,7 +132,7 @@ def measure_barge_in(models, repeats: int, options: SessionOptions, log) -> list
             microphone.feed_silence(0.3)  # interrupt a little way into the line
             onsets.speaking.clear()
             before = len(onsets.barge_ins)
-            onset = time.monotonic()
+            onset = time.monotonic() + onset_offset_s
             microphone.feed_utterance(speech)
             with onsets.condition:
                 onsets.condition.wait_for(lambda: len(onsets.barge_ins) > before, 10)
