@@ -122,7 +122,36 @@ def _read_layer(archive, n_buckets: int, n_outputs: int, model_path: Path) -> Li
     return LinearLayer(dense_weights_from_rows(n_buckets, rows, row_weights), bias.astype(np.float32))
 
 
-class UtteranceCoder:
+class CodingMethods:
+    """What every coder offers once it can give `probabilities(text, context)`."""
+
+    def code(self, text: str, context: Sequence[tuple[str, str]] = ()) -> CodedUtterance:
+        if not text or not text.strip():
+            return CodedUtterance(code="other", confidence=0.0)
+        probs = self.probabilities(text, context)
+        group = max(GROUPS, key=lambda g: probs.groups[g])
+        first, second = SUBTYPES[group]
+        code = first if probs.subtypes[first] >= probs.subtypes[second] else second
+        confidence = probs.groups[group] * probs.subtypes[code]
+        return CodedUtterance(code=code, confidence=float(min(max(confidence, 0.0), 1.0)))
+
+    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> list[CodedUtterance | None]:
+        """Code every trainee turn of a conversation; client turns give None."""
+        results: list[CodedUtterance | None] = []
+        for i, (speaker, text) in enumerate(turns):
+            if speaker not in SPEAKERS:
+                raise ValueError(f"turn {i}: speaker must be one of {SPEAKERS}, got {speaker!r}")
+            results.append(self.code(text, turns[:i]) if speaker == "trainee" else None)
+        return results
+
+    def code_many(
+        self, items: Sequence[tuple[str, Sequence[tuple[str, str]]]]
+    ) -> list[CodedUtterance]:
+        """Code several (text, context) pairs."""
+        return [self.code(text, context) for text, context in items]
+
+
+class UtteranceCoder(CodingMethods):
     """Codes trainee utterances. Build with `UtteranceCoder.load()`."""
 
     def __init__(self, layer: LinearLayer, settings: FeatureSettings) -> None:
@@ -172,27 +201,3 @@ class UtteranceCoder:
             subtypes[second] = p_second
         return CodeProbabilities(groups=groups, subtypes=subtypes)
 
-    def code(self, text: str, context: Sequence[tuple[str, str]] = ()) -> CodedUtterance:
-        if not text or not text.strip():
-            return CodedUtterance(code="other", confidence=0.0)
-        probs = self.probabilities(text, context)
-        group = max(GROUPS, key=lambda g: probs.groups[g])
-        first, second = SUBTYPES[group]
-        code = first if probs.subtypes[first] >= probs.subtypes[second] else second
-        confidence = probs.groups[group] * probs.subtypes[code]
-        return CodedUtterance(code=code, confidence=float(min(max(confidence, 0.0), 1.0)))
-
-    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> list[CodedUtterance | None]:
-        """Code every trainee turn of a conversation; client turns give None."""
-        results: list[CodedUtterance | None] = []
-        for i, (speaker, text) in enumerate(turns):
-            if speaker not in SPEAKERS:
-                raise ValueError(f"turn {i}: speaker must be one of {SPEAKERS}, got {speaker!r}")
-            results.append(self.code(text, turns[:i]) if speaker == "trainee" else None)
-        return results
-
-    def code_many(
-        self, items: Sequence[tuple[str, Sequence[tuple[str, str]]]]
-    ) -> list[CodedUtterance]:
-        """Code several (text, context) pairs."""
-        return [self.code(text, context) for text, context in items]

@@ -19,11 +19,10 @@ import numpy as np
 
 from trainer.feedback.coder import (
     GROUPS,
-    SPEAKERS,
     SUBTYPES,
-    CodedUtterance,
     CodeProbabilities,
     CoderModelError,
+    CodingMethods,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -92,7 +91,7 @@ def read_model_metadata(model_path: Path) -> dict:
     return json.loads(session.get_modelmeta().custom_metadata_map["coder_meta"])
 
 
-class OnnxUtteranceCoder:
+class OnnxUtteranceCoder(CodingMethods):
     """Codes trainee utterances with the ONNX model. Build with `OnnxUtteranceCoder.load(path)`."""
 
     def __init__(self, session, tokenizer, meta: dict) -> None:
@@ -150,27 +149,3 @@ class OnnxUtteranceCoder:
     def probabilities(self, text: str, context: Sequence[tuple[str, str]] = ()) -> CodeProbabilities:
         return probabilities_from_logits(self._logits(text, context))
 
-    def code(self, text: str, context: Sequence[tuple[str, str]] = ()) -> CodedUtterance:
-        if not text or not text.strip():
-            return CodedUtterance(code="other", confidence=0.0)
-        probs = self.probabilities(text, context)
-        group = max(GROUPS, key=lambda g: probs.groups[g])
-        first, second = SUBTYPES[group]
-        code = first if probs.subtypes[first] >= probs.subtypes[second] else second
-        confidence = probs.groups[group] * probs.subtypes[code]
-        return CodedUtterance(code=code, confidence=float(min(max(confidence, 0.0), 1.0)))
-
-    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> list[CodedUtterance | None]:
-        """Code every trainee turn of a conversation; client turns give None."""
-        results: list[CodedUtterance | None] = []
-        for i, (speaker, text) in enumerate(turns):
-            if speaker not in SPEAKERS:
-                raise ValueError(f"turn {i}: speaker must be one of {SPEAKERS}, got {speaker!r}")
-            results.append(self.code(text, turns[:i]) if speaker == "trainee" else None)
-        return results
-
-    def code_many(
-        self, items: Sequence[tuple[str, Sequence[tuple[str, str]]]]
-    ) -> list[CodedUtterance]:
-        """Code several (text, context) pairs."""
-        return [self.code(text, context) for text, context in items]
