@@ -283,3 +283,9 @@ def test_a_pause_shorter_than_the_end_of_turn_is_not_the_end(scenario):
     assert said == f"heard {calls[-1]} samples" and calls[-1] > 16000 * 1.9
     session.end()
     session.wait_ended(5)
+
+
+def test_ending_a_session_that_never_started_does_not_hang(scenario):
+    session, _log = text_session(scenario)
+    session.end()
+    assert session.wait_ended(1)

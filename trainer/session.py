@@ -245,6 +245,8 @@ class Session:
         self._resumed.set()
         self.speaker.stop()
         self._jobs.put(None)
+        if not any(thread.is_alive() for thread in self._threads):
+            self._ended.set()  # never started (or failed to start): nothing to wait for
 
     def wait_ended(self, timeout: float | None = None) -> bool:
         return self._ended.wait(timeout)
@@ -439,7 +441,7 @@ class Session:
         """While the trainee talks, let the client process what the next prompt will
         start with, so only the trainee's new words remain at the end of the turn."""
         prefill = getattr(self.client, "prefill", None)
-        if prefill is None or not self.options.prefill_client:
+        if prefill is None or not self.options.prefill_client or self._stop.is_set():
             return
         try:
             prefill()

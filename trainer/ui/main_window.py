@@ -488,4 +488,18 @@ class MainWindow(QMainWindow):
         self.settings_view.shutdown()
         if not self.tasks.wait_all(SHUTDOWN_WAIT_MS):
             log.warning("a background task was still running at exit")
+        self._wait_for_sessions_to_end()
         super().closeEvent(event)
+
+    def _wait_for_sessions_to_end(self) -> None:
+        """Let every session's threads finish (a language-model call may be running):
+        a native call still running while Python shuts down crashes the process."""
+        sessions = [self.session, getattr(self.review_view, "try_session", None),
+                    *self.finished_sessions.values()]
+        for session in {id(s): s for s in sessions if s is not None}.values():
+            try:
+                session.end()
+                if hasattr(session, "wait_ended") and not session.wait_ended(SHUTDOWN_WAIT_MS / 1000):
+                    log.warning("a session was still running at exit")
+            except Exception:  # noqa: BLE001
+                log.warning("ending a session on close failed", exc_info=True)
