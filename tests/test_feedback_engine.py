@@ -276,3 +276,13 @@ def test_turns_are_fast(engine):
                             "and are you sleeping", 4.0 + i, 5.0 + i)
     per_turn_ms = (time.perf_counter() - started) * 1000 / 40
     assert per_turn_ms < 50
+
+
+def test_typed_turns_have_no_latency_or_talk_share(engine):
+    # Text mode: the client's line has a speech span, the typed answer has none.
+    engine.client_turn("I'm so tired all the time.", 0.0, 3.0)
+    result = engine.trainee_turn("You sound exhausted.", 3.0, 3.0)
+    assert result["response_latency_ms"] is None
+    assert result["talk_share"] is None
+    summary = engine.summary()
+    assert summary["talk_share"]["value"] is None and summary["median_latency_ms"] is None

@@ -67,18 +67,26 @@ class TranscriptPrinter:
                            ("percent_open_questions", "Open questions")):
             item = summary.get(key)
             if isinstance(item, dict):
-                value = item.get("value")
-                shown = "n/a" if value is None else (f"{value:.2f}" if key == "reflection_to_question" else f"{value:.0f}%")
-                self._print(f"  {label}: {shown} ({item.get('band', '')})")
+                value, band = item.get("value"), item.get("band")
+                if value is None:
+                    shown = "no questions" if key == "reflection_to_question" and band else "—"
+                else:
+                    shown = f"{value:.2f}" if key == "reflection_to_question" else f"{value:.0f}%"
+                self._print(f"  {label}: {shown}" + (f" ({band})" if band else ""))
         for key, label in (("advise_without_permission", "Advice without permission"),
                            ("talk_share", "Your share of talk"),
                            ("median_latency_ms", "Median response latency (ms)"),
                            ("mean_attunement", "Mean attunement")):
-            if key in summary and summary[key] is not None:
-                value = summary[key]
-                if isinstance(value, dict):
-                    value = value.get("value")
-                self._print(f"  {label}: {value}")
+            value = summary.get(key)
+            if isinstance(value, dict):
+                value = value.get("value")
+            if value is None:
+                continue  # not measured (e.g. typed turns have no speech timings)
+            if key == "talk_share":
+                value = f"{value:.0%}"
+            elif key == "median_latency_ms":
+                value = f"{value:.0f}"
+            self._print(f"  {label}: {value}")
         for title, key in (("Strengths", "strengths"), ("To practise", "to_practise")):
             items = summary.get(key) or []
             if items:

@@ -108,7 +108,9 @@ class FeedbackEngine:
         closed_run = m.next_run(state.closed_question_run,
                                 m.is_closed_question_turn(utterances))
         client_end = state.client_end_s if after_client else None
-        latency = m.response_latency_ms(client_end, start_s)
+        # A typed turn (text mode) has no speech span: no latency to measure.
+        spoken = end_s > start_s
+        latency = m.response_latency_ms(client_end, start_s) if spoken else None
         was_interrupted = (m.interrupted(client_end, start_s)
                            if interrupted is None else bool(interrupted))
         wpm = m.speaking_rate_wpm(text, start_s, end_s)

@@ -450,9 +450,12 @@ def speech_seconds(start_s: float, end_s: float) -> float:
 
 
 def talk_share(trainee_seconds: float, client_seconds: float) -> float | None:
-    """Trainee speech seconds / all speech seconds (None before anyone has spoken)."""
+    """Trainee speech seconds / all speech seconds.
+
+    None until the trainee has spoken: typed turns (text mode) have no speech to share.
+    """
     total = trainee_seconds + client_seconds
-    return trainee_seconds / total if total > 0 else None
+    return trainee_seconds / total if trainee_seconds > 0 and total > 0 else None
 
 
 def speaking_rate_wpm(text: str, start_s: float, end_s: float) -> float | None:
