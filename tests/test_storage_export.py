@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -117,7 +116,6 @@ def test_pdf_report_with_empty_summary_and_no_turns(tmp_path: Path) -> None:
     assert "No attunement scores were recorded" in text
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_pdf_renders_with_poppler(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
         session = store.load_session(build_fake_session(store))

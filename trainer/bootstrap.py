@@ -31,8 +31,8 @@ RUNTIME_PACKAGES = [
     "libegl1", "libgl1", "libfontconfig1", "libdbus-1-3",
 ]
 BUILD_PACKAGES = ["build-essential", "cmake", "python3-dev", "python3-venv"]
-# The tests also drive a real window on a virtual screen.
-TEST_PACKAGES = ["xvfb", "xauth"]
+# The tests also drive a real window on a virtual screen and render PDF reports to PNG.
+TEST_PACKAGES = ["xvfb", "xauth", "poppler-utils"]
 
 
 def say(message: str) -> None:
