@@ -289,3 +289,18 @@ def test_ending_a_session_that_never_started_does_not_hang(scenario):
     session, _log = text_session(scenario)
     session.end()
     assert session.wait_ended(1)
+
+
+def test_services_use_the_models_chosen_in_settings(tmp_path):
+    from trainer.app import ModelChoice, Services
+    from trainer.storage import SessionStore
+
+    services = Services()
+    services._store = SessionStore.open(tmp_path, passphrase=None, use_env=False)
+    assert services.chosen_models() == ModelChoice()
+    services.store.set_setting("models.llm", "bigger-client")
+    services.store.set_setting("models.voice", "en_GB-alba")
+    assert services.chosen_models() == ModelChoice(llm="bigger-client", voice="en_GB-alba")
+    explicit = Services(ModelChoice(scripted_client=True))
+    assert explicit.chosen_models() == ModelChoice(scripted_client=True)
+    services.store.close()

@@ -190,10 +190,22 @@ class Services:
         return self._store
 
     def load_models(self, progress: Progress) -> None:
-        self.models = load_models(self.choice, progress)
+        self.models = load_models(self.chosen_models(), progress)
         progress("warming up", 0, 1)
         warm_up(self.models)
         progress("ready", 1, 1)
+
+    def chosen_models(self) -> ModelChoice:
+        """Models picked in Settings (keys ``models.*``) unless given explicitly."""
+        if self.choice != ModelChoice():
+            return self.choice
+        try:
+            get = self.store.get_setting
+            return ModelChoice(llm=get("models.llm", None), asr=get("models.asr", None),
+                               voice=get("models.voice", None))
+        except Exception:  # no readable store (e.g. locked): the defaults still work
+            log.warning("model settings unavailable; using the default models", exc_info=True)
+            return self.choice
 
     def scenarios(self):
         from trainer.scenarios import load_scenarios
