@@ -80,3 +80,10 @@ def test_models_command_lists_the_verified_defaults(capsys):
     out = capsys.readouterr().out
     assert "qwen2.5-coder-0.5b-instruct-q4_k_m [default]" in out and "sha256 verified" in out
     assert "tiny.en [default]" in out and "en_US-joe-medium [default]" in out
+
+
+def test_the_window_without_a_display_says_what_to_do_instead_of_aborting():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "trainer"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2
+    assert "No display found" in result.stderr and "trainer practice" in result.stderr

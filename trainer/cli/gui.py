@@ -89,7 +89,20 @@ def _close(services: Any) -> None:
             print(f"warning: shutting down: {exc}", file=sys.stderr)
 
 
+def no_display() -> bool:
+    """No screen to open a window on (Qt would abort the process)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False  # the caller chose a platform (e.g. offscreen) on purpose
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(args: argparse.Namespace) -> int:
+    if no_display() and not getattr(args, "screenshot", None):
+        print("No display found: the window needs a desktop session.\n"
+              "Practise in the terminal instead: trainer practice burnout-nurse "
+              "(add --text to type your answers), or see 'trainer scenarios list'.",
+              file=sys.stderr)
+        return 2
     try:
         from trainer.app import Services
 
