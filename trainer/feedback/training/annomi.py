@@ -47,8 +47,33 @@ class LabelledUtterance:
     code: str | None  # one of CODES, or None when the subtype is unknown
 
 
+N_FOLDS = 5
+HELD_OUT_FOLD = 0  # the benchmark's transcripts; folds 1-4 are for development choices
+
+
+def fold_of(transcript_id: str) -> int:
+    return zlib.crc32(str(transcript_id).encode("utf-8")) % N_FOLDS
+
+
 def is_held_out(transcript_id: str) -> bool:
-    return zlib.crc32(str(transcript_id).encode("utf-8")) % 5 == 0
+    return fold_of(transcript_id) == HELD_OUT_FOLD
+
+
+def split_for_training(
+    utterances: list["LabelledUtterance"], dev_fold: int | None = None
+) -> tuple[list["LabelledUtterance"], list["LabelledUtterance"]]:
+    """(training, scored) utterances: never the held-out fold in training.
+
+    Without `dev_fold` the scored set is the held-out fold (information only); with it,
+    that development fold is left out of training too and is the one scored, so that
+    choices are made without looking at the held-out transcripts.
+    """
+    if dev_fold is not None and not (0 < dev_fold < N_FOLDS):
+        raise ValueError(f"dev fold must be 1..{N_FOLDS - 1}, got {dev_fold}")
+    scored_fold = HELD_OUT_FOLD if dev_fold is None else dev_fold
+    training = [u for u in utterances if fold_of(u.transcript_id) not in (HELD_OUT_FOLD, scored_fold)]
+    scored = [u for u in utterances if fold_of(u.transcript_id) == scored_fold]
+    return training, scored
 
 
 def _majority_subtypes(full_csv: Path) -> dict[tuple[str, int], Counter]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from trainer.feedback.coder import GROUPS, MODEL_FORMAT_VERSION, N_OUTPUTS, SUBTYPES
 from trainer.feedback.text_features import FeatureSettings, featurize, strip_punctuation_and_case
-from trainer.feedback.training.annomi import LabelledUtterance, is_held_out, load_annomi
+from trainer.feedback.training.annomi import LabelledUtterance, load_annomi, split_for_training
 
 HERE = Path(__file__).resolve().parent
 AFFIRMATIONS_FILE = HERE / "affirmations.txt"
@@ -241,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the utterance coder (see docs/coder.md).")
     parser.add_argument("--annomi", type=Path, required=True, help="folder with the AnnoMI CSVs")
     parser.add_argument("--out", type=Path, required=True, help="where to write coder_model.npz")
+    parser.add_argument("--dev-fold", type=int, default=None,
+                        help="development: also leave out this fold (1-4), for comparing choices on it")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -248,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = FeatureSettings()
     train = TrainSettings()
-    utterances = [u for u in load_annomi(args.annomi) if not is_held_out(u.transcript_id)]
+    utterances, _ = split_for_training(load_annomi(args.annomi), args.dev_fold)
     examples, info = build_training_set(utterances, train)
     log(f"training on {len(examples)} examples: {json.dumps(info)}")
     model = fit_coder(examples, settings, train, log)
