@@ -1,6 +1,9 @@
 """Benchmark the utterance coder on the held-out AnnoMI transcripts; prints JSON.
 
-    .venv/bin/python benchmarks/coder.py --annomi /work/shared/data/annomi [--model PATH]
+    .venv/bin/python benchmarks/coder.py --annomi /work/shared/data/annomi [--components]
+
+The shipped coder is the blend of the linear and the transformer coder
+(`trainer/feedback/blended_coder.py`); `--components` scores each of the two alone as well.
 
 Held-out transcripts: CRC-32 of transcript_id is 0 mod 5 (`annomi.is_held_out`), about
 20% of the transcripts; the shipped model is trained without them. Figures:
@@ -33,7 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from trainer.feedback.coder import ANNOMI_MAPPING, GROUPS, SUBTYPES, UtteranceCoder  # noqa: E402
+from trainer.feedback.blended_coder import BlendedCoder  # noqa: E402
+from trainer.feedback.coder import ANNOMI_MAPPING, GROUPS, SUBTYPES, CodingMethods  # noqa: E402
+from trainer.feedback.onnx_coder import DEFAULT_MODEL_PATH as TRANSFORMER_PATH  # noqa: E402
+from trainer.feedback.onnx_coder import TOKENIZER_FILE  # noqa: E402
+from trainer.feedback.coder import DEFAULT_MODEL_PATH as LINEAR_PATH  # noqa: E402
 from trainer.feedback.text_features import strip_punctuation_and_case  # noqa: E402
 from trainer.feedback.training.annomi import LabelledUtterance, is_held_out, load_annomi  # noqa: E402
 
@@ -51,7 +58,7 @@ def f1_scores(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[st
 
 
 def evaluate(
-    coder: UtteranceCoder,
+    coder: CodingMethods,
     utterances: Sequence[LabelledUtterance],
     transform: Callable[[str], str] = lambda text: text,
 ) -> dict:
@@ -87,7 +94,7 @@ def evaluate(
     }
 
 
-def timing_ms(coder: UtteranceCoder, utterances: Sequence[LabelledUtterance]) -> dict:
+def timing_ms(coder: CodingMethods, utterances: Sequence[LabelledUtterance]) -> dict:
     for u in utterances[:20]:  # warm-up
         coder.code(u.text, u.context)
     times = []
@@ -130,7 +137,7 @@ NOT_AFFIRM_CHECK: tuple[tuple[str, str], ...] = (
 )
 
 
-def affirm_check(coder: UtteranceCoder) -> dict:
+def affirm_check(coder: CodingMethods) -> dict:
     affirm_hits = [coder.code(text, [("client", client)]).code == "affirm" for client, text in AFFIRM_CHECK]
     stripped_hits = [
         coder.code(strip_punctuation_and_case(text), [("client", client)]).code == "affirm"
@@ -164,7 +171,7 @@ def tfidf_baseline(utterances: Sequence[LabelledUtterance]) -> dict:
     return result
 
 
-def run_benchmark(coder: UtteranceCoder, annomi: Path, baseline: bool = False) -> dict:
+def run_benchmark(coder: CodingMethods, annomi: Path, baseline: bool = False) -> dict:
     utterances = load_annomi(annomi)
     held_out = [u for u in utterances if is_held_out(u.transcript_id)]
     result = {
@@ -179,19 +186,34 @@ def run_benchmark(coder: UtteranceCoder, annomi: Path, baseline: bool = False) -
     return result
 
 
+def score_only(coder: CodingMethods, annomi: Path) -> dict:
+    held_out = [u for u in load_annomi(annomi) if is_held_out(u.transcript_id)]
+    return {
+        name: {k: v for k, v in evaluate(coder, held_out, transform).items() if k.startswith(("macro", "f1_per_class"))}
+        for name, transform in (("with_punctuation", lambda t: t), ("punctuation_and_casing_removed", strip_punctuation_and_case))
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the utterance coder on held-out AnnoMI.")
     parser.add_argument("--annomi", type=Path, default=Path("/work/shared/data/annomi"))
-    parser.add_argument("--model", type=Path, default=None, help="coder_model.npz (default: shipped)")
+    parser.add_argument("--model", type=Path, default=None, help="linear coder_model.npz (default: shipped)")
+    parser.add_argument("--transformer-model", type=Path, default=None, help="coder_model.onnx (default: shipped)")
+    parser.add_argument("--components", action="store_true", help="also score the linear and transformer coders alone")
     parser.add_argument("--baseline", action="store_true", help="also score TF-IDF + LR (needs scikit-learn)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    coder = UtteranceCoder.load(args.model)
+    coder = BlendedCoder.load(args.model, args.transformer_model)
     load_ms = (time.perf_counter() - start) * 1000.0
-    result = run_benchmark(coder, args.annomi, args.baseline)
+    result = {"coder": "blend of linear and transformer coders", "linear_weight": coder.linear_weight}
+    result.update(run_benchmark(coder, args.annomi, args.baseline))
+    if args.components:
+        result["linear_coder_alone"] = score_only(coder.linear, args.annomi)
+        result["transformer_coder_alone"] = score_only(coder.transformer, args.annomi)
     result["model_load_ms"] = round(load_ms, 1)
-    model_path = args.model or Path(__file__).resolve().parent.parent / "trainer/feedback/data/coder_model.npz"
-    result["model_size_mb"] = round(model_path.stat().st_size / 1e6, 2)
+    transformer = args.transformer_model or TRANSFORMER_PATH
+    files = [args.model or LINEAR_PATH, transformer, transformer.parent / TOKENIZER_FILE]
+    result["model_size_mb"] = round(sum(path.stat().st_size for path in files) / 1e6, 2)
     print(json.dumps(result, indent=2))
     return 0
 

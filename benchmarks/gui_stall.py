@@ -102,13 +102,13 @@ def main() -> int:
         setattr(owner, name, wrapper)
 
     from trainer.audio.vad import SileroVad
-    from trainer.feedback.coder import UtteranceCoder
+    from trainer.feedback.blended_coder import BlendedCoder
     from trainer.speech.asr import WhisperRecognizer
     from trainer.speech.tts import PiperSynthesizer
 
     timed(WhisperRecognizer, "transcribe", "whisper transcribe")
     timed(PiperSynthesizer, "synthesize", "piper synthesize")
-    timed(UtteranceCoder, "code", "coder")
+    timed(BlendedCoder, "code", "coder")
     timed(SileroVad, "probability", "vad block")
     try:
         from trainer.client.llama_backend import LlamaBackend

@@ -293,9 +293,7 @@ def test_shipped_model_was_trained_without_held_out_transcripts():
     assert meta["training"]["annomi_training_transcripts"] == 86  # 106 minus 20 held out
 
 
-def test_experimental_onnx_coder_reports_a_missing_model(tmp_path):
-    # The transformer experiment (docs/coder.md, "Tried") is not shipped; its loader
-    # must still fail with the coder's own error.
+def test_transformer_coder_reports_a_missing_model(tmp_path):
     from trainer.feedback.onnx_coder import OnnxUtteranceCoder
 
     with pytest.raises(CoderModelError, match="not found"):

@@ -49,7 +49,7 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
                 need_speech_input: bool = True) -> LoadedModels:
     """Verify and load every model; raises ModelError with plain-words messages."""
     from trainer.client.llama_backend import LlamaBackend
-    from trainer.feedback.coder import UtteranceCoder
+    from trainer.feedback.blended_coder import BlendedCoder
     from trainer.speech.asr import WhisperRecognizer
     from trainer.speech.tts import PiperSynthesizer
 
@@ -81,7 +81,7 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
         loaded.names["voice"] = voice_path.stem
         done += 1
         step("feedback coder")
-        loaded.coder = UtteranceCoder.load()
+        loaded.coder = BlendedCoder.load()
         done += 1
         if not choice.scripted_client:
             step("language model")

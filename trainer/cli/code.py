@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from trainer.feedback.code_csv import CodeCsvError, code_csv
-from trainer.feedback.coder import CoderModelError, UtteranceCoder
+from trainer.feedback.blended_coder import BlendedCoder
+from trainer.feedback.coder import CoderModelError
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,14 +23,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--in", dest="in_path", type=Path, required=True, metavar="IN.csv", help="input CSV")
     parser.add_argument("--out", dest="out_path", type=Path, required=True, metavar="OUT.csv", help="output CSV")
-    parser.add_argument("--model", type=Path, default=None, help="coder model (default: the shipped one)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="linear coder model, .npz (default: the shipped one)")
+    parser.add_argument("--transformer-model", type=Path, default=None,
+                        help="transformer coder model, .onnx with coder_tokenizer.json beside it (default: the shipped one)")
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        coder = UtteranceCoder.load(getattr(args, "model", None))
+        coder = BlendedCoder.load(getattr(args, "model", None), getattr(args, "transformer_model", None))
         coded = code_csv(args.in_path, args.out_path, coder)
     except (CodeCsvError, CoderModelError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -327,10 +327,10 @@ def summarize_runs(results: Sequence[RunResult]) -> dict[str, Any]:
 
 def default_feedback_factory() -> Callable[[], FeedbackSource]:
     """The real coder and feedback engine (the coder is loaded once)."""
-    from trainer.feedback.coder import UtteranceCoder
+    from trainer.feedback.blended_coder import BlendedCoder
     from trainer.feedback.engine import FeedbackEngine
 
-    coder = UtteranceCoder.load()
+    coder = BlendedCoder.load()
     return lambda: FeedbackEngine(coder)
 
 

@@ -1,12 +1,11 @@
-"""Experimental transformer coder (not the shipped coder; see docs/coder.md, "Tried").
+"""Transformer utterance coder: a fine-tuned all-MiniLM-L6-v2, int8 ONNX, run with onnxruntime.
 
-A fine-tuned all-MiniLM-L6-v2 exported to ONNX and quantised to int8, run with
-onnxruntime; text tokenised with the `tokenizers` package (no PyTorch). Same API and
-output layout as `coder.UtteranceCoder`: 12 logits, a 4-way group head then one logit
-pair per group for the subtype. Input: "[CLS] trainee utterance [SEP] client's last
-turn [SEP]" (the client turn keeps its last tokens when it has to be cut). Made by
-`trainer.feedback.training.train_transformer`. On the held-out AnnoMI transcripts it did
-not beat the linear coder, so no model file is shipped and nothing loads this by default.
+Half of the shipped coder (`blended_coder.BlendedCoder` averages it with the linear
+coder). Text is tokenised with the `tokenizers` package; no PyTorch at run time. Same
+API and output layout as `coder.UtteranceCoder`: 12 logits, a 4-way group head then one
+logit pair per group for the subtype. Input: "[CLS] trainee utterance [SEP] client's
+last turn [SEP]"; a long trainee turn keeps its first and last tokens, the client turn
+its last ones. Made by `trainer.feedback.training.train_transformer` (docs/coder.md).
 """
 
 from __future__ import annotations
@@ -26,13 +25,14 @@ from trainer.feedback.coder import (
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_MODEL_PATH = DATA_DIR / "coder_model.onnx"  # not shipped
+DEFAULT_MODEL_PATH = DATA_DIR / "coder_model.onnx"
 TOKENIZER_FILE = "coder_tokenizer.json"  # next to the model file
 
-MAX_LEN = 96  # tokens in all, including [CLS] and two [SEP]
-MAX_TRAINEE_TOKENS = 64  # the trainee utterance keeps its first tokens up to this many
+MAX_LEN = 128  # tokens in all, including [CLS] and two [SEP]
+TRAINEE_HEAD_TOKENS = 32  # a long trainee turn keeps its first tokens...
+TRAINEE_TAIL_TOKENS = 64  # ...and its last ones: AnnoMI's questions often come at the end
 
-ONNX_FORMAT_VERSION = 4
+ONNX_FORMAT_VERSION = 5
 
 
 def last_client_turn(context: Sequence[tuple[str, str]]) -> str:
@@ -46,7 +46,9 @@ def encode_inputs(tokenizer, text: str, context: Sequence[tuple[str, str]] = ())
     """Token ids and token-type ids for one utterance; shared by training and run time."""
     cls_id = tokenizer.token_to_id("[CLS]")
     sep_id = tokenizer.token_to_id("[SEP]")
-    trainee = tokenizer.encode(text.strip(), add_special_tokens=False).ids[:MAX_TRAINEE_TOKENS]
+    trainee = tokenizer.encode(text.strip(), add_special_tokens=False).ids
+    if len(trainee) > TRAINEE_HEAD_TOKENS + TRAINEE_TAIL_TOKENS:
+        trainee = trainee[:TRAINEE_HEAD_TOKENS] + trainee[-TRAINEE_TAIL_TOKENS:]
     ids = [cls_id] + trainee + [sep_id]
     types = [0] * len(ids)
     client = last_client_turn(context)
@@ -112,8 +114,11 @@ class OnnxUtteranceCoder(CodingMethods):
             import onnxruntime as ort
 
             options = ort.SessionOptions()
-            options.intra_op_num_threads = 2
+            # One thread, no spin-waiting: an utterance takes a few ms either way, and the
+            # coder must not take CPU from the recogniser and the language model it runs beside.
+            options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
             meta = json.loads(session.get_modelmeta().custom_metadata_map.get("coder_meta", "{}"))
