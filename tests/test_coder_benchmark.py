@@ -1,0 +1,62 @@
+"""The coder benchmark's scoring (benchmarks/coder.py), on hand-made labels."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from trainer.feedback.coder import CodeProbabilities, CodingMethods, SUBTYPES
+from trainer.feedback.training.annomi import LabelledUtterance
+
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "coder.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("coder_benchmark", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_f1_scores_match_a_hand_count(bench):
+    gold = ["question", "question", "reflection", "other"]
+    predicted = ["question", "reflection", "reflection", "question"]
+    scores = bench.f1_scores(gold, predicted, ["question", "reflection", "other"])
+    # question: tp 1, fp 1, fn 1 -> 0.5; reflection: tp 1, fp 1, fn 0 -> 2/3; other: 0
+    assert scores["question"] == pytest.approx(0.5)
+    assert scores["reflection"] == pytest.approx(2 / 3)
+    assert scores["other"] == 0.0
+
+
+class QuestionMarkCoder(CodingMethods):
+    """Codes anything with a '?' as an open question, everything else as other."""
+
+    def probabilities(self, text, context=()):
+        question = "?" in text
+        groups = {"question": 0.9 if question else 0.0, "reflection": 0.0, "therapist_input": 0.0,
+                  "other": 0.1 if question else 1.0}
+        subtypes = {code: 0.5 for pair in SUBTYPES.values() for code in pair}
+        subtypes.update(question_open=0.9, question_closed=0.1, affirm=0.1, other=0.9)
+        return CodeProbabilities(groups=groups, subtypes=subtypes)
+
+
+def _utterance(text: str, group: str, code: str | None) -> LabelledUtterance:
+    return LabelledUtterance("1", 0, text, (), group, code)
+
+
+def test_evaluate_scores_a_coder_and_the_stripped_text_separately(bench):
+    utterances = [
+        _utterance("What happened?", "question", "question_open"),
+        _utterance("Did it hurt?", "question", "question_closed"),
+        _utterance("Okay.", "other", "other"),
+    ]
+    coder = QuestionMarkCoder()
+    with_punctuation = bench.evaluate(coder, utterances)
+    assert with_punctuation["accuracy_4class"] == pytest.approx(1.0)
+    assert with_punctuation["open_closed_accuracy_on_true_questions"] == pytest.approx(0.5)
+    stripped = bench.evaluate(coder, utterances, bench.strip_punctuation_and_case)
+    assert stripped["accuracy_4class"] == pytest.approx(1 / 3, abs=1e-3)  # no '?' left: questions missed
+    assert stripped["simple_complex_accuracy_on_true_reflections"] is None  # no reflections to score
