@@ -98,7 +98,9 @@ def test_a_second_try_ends_the_first_branch(qtbot, fake_services):
     close_window(window, fake_services)
 
 
-def test_stored_session_from_an_earlier_run_says_try_again_is_not_available(qtbot, fake_services):
+def test_stored_session_that_cannot_be_replayed_says_try_again_is_not_available(qtbot, fake_services):
+    # The fake store keeps one row per utterance, not the store's one row per turn, so the
+    # client's state cannot be rebuilt from it.
     window = make_window(qtbot, fake_services)
     window.open_stored_session("s1")
     qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
@@ -106,9 +108,9 @@ def test_stored_session_from_an_earlier_run_says_try_again_is_not_available(qtbo
     review.select_row(review.row_of_client_line(0))
     assert not review.try_button.isEnabled()
     assert review.try_note.isVisibleTo(review)
-    assert "since the app started" in review.try_note.text()
+    assert "can't be rebuilt" in review.try_note.text()
     assert not review.try_again(0)
-    assert "since the app started" in review.status_label.text()
+    assert "can't be rebuilt" in review.status_label.text()
     assert not review.try_panel.isVisible()
     assert fake_services.created == []  # nothing faked: no session was made
     close_window(window, fake_services)
@@ -290,4 +292,40 @@ def test_summary_of_a_typed_session_shows_no_timing_figures(qtbot, fake_services
     assert panel.band_chips["talk_share"].text() == "—"
     assert panel.value_labels["median_latency_ms"].text() == "—"
     assert panel.value_labels["percent_open_questions"].text() == "67%"
+    close_window(window, fake_services)
+
+
+def test_stored_session_from_an_earlier_run_branches_from_a_rebuilt_snapshot(qtbot, fake_services):
+    from tests.ui_fakes import SessionInfo, StoredSession
+    from trainer.replay import StoredSessionReplay
+    from trainer.scenarios import find_scenario
+
+    window = make_window(qtbot, fake_services)
+    scenario = find_scenario("burnout-nurse")
+    window.scenarios.append(scenario)
+    turns = [  # as SessionStore.load_session gives them: one row per turn
+        {"index": 0, "attempt": 0, "trainee_text": "", "client_text": scenario.opening_lines[0],
+         "feedback": {}, "client_speech": [0.0, 2.0]},
+        {"index": 1, "attempt": 0, "trainee_text": "You sound worn out.", "client_text": "I am. Every shift.",
+         "code": "reflection_simple", "confidence": 0.8,
+         "feedback": {"code": "reflection_simple", "attunement": 70, "last_turn": "attuned",
+                      "utterance_codes": [{"text": "You sound worn out.", "code": "reflection_simple",
+                                           "confidence": 0.8}]},
+         "trainee_speech": [3.0, 4.5], "client_speech": [5.2, 7.0]},
+    ]
+    info = SessionInfo("old1", "burnout-nurse", scenario.title, dt.datetime(2026, 11, 20, 9, 0), None, 1, False, 70.0)
+    fake_services.store.sessions["old1"] = StoredSession(info, turns, None)
+    window.open_stored_session("old1")
+    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
+    review = window.review_view
+    assert isinstance(review.branch_source, StoredSessionReplay)
+    assert not review.try_note.isVisibleTo(review)
+    review.select_row(review.row_of_client_line(1))
+    assert review.try_button.isEnabled()
+    review.try_again_selected()
+    _wait_try_ready(qtbot, review)
+    snapshot = fake_services.created[-1].options["resume_from"]
+    assert snapshot.client_line == "I am. Every shift."
+    assert snapshot.next_turn == 2
+    assert snapshot.client.history[-2:] == (("trainee", "You sound worn out."), ("client", "I am. Every shift."))
     close_window(window, fake_services)

@@ -223,6 +223,11 @@ class SimulatedClient:
             source.close()  # stops the model at once on barge-in (releases its lock)
             self._record_reply(" ".join(spoken))
 
+    def replay_client_line(self, text: str) -> None:
+        """Record a line the client said in a stored session (rebuilding a snapshot of an
+        earlier run's session, see trainer/replay.py); nothing is generated."""
+        self._record_reply(text)
+
     # ------------------------------------------------------------------ snapshots
 
     def snapshot(self) -> ClientSnapshot:

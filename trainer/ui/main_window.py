@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.replay import StoredSessionReplay
 from trainer.ui.app_settings import AppSettings, SettingKey
 from trainer.ui.error_banner import ErrorBanner
 from trainer.ui.history_view import HistoryView
@@ -467,7 +468,11 @@ class MainWindow(QMainWindow):
 
     def _stored_loaded(self, stored: Any) -> None:
         scenario = next((s for s in self.scenarios if s.id == stored.info.scenario_id), None)
-        self.review_view.show_stored(stored, scenario, source=self.session_for(stored.info.id))
+        source = self.session_for(stored.info.id)
+        if source is None and scenario is not None and StoredSessionReplay.can_replay(stored.turns):
+            # From an earlier app run: "Try it again" rebuilds the client's state from the stored turns.
+            source = StoredSessionReplay(stored.turns, scenario)
+        self.review_view.show_stored(stored, scenario, source=source)
         self.show_view("review")
 
     # ------------------------------------------------------------------ shutdown

@@ -38,9 +38,8 @@ COLUMNS = ("Turn", "Who", "What was said", "Code", "Notes")
 
 
 EARLIER_RUN_NOTE = (
-    "“Try it again” works for sessions practised since the app started: the client's state at "
-    "each line is kept in memory while the app runs. This session is from an earlier run, so "
-    "its client can't be put back to that moment. Start the scenario again to practise it."
+    "“Try it again” is not available for this session: the client's state can't be rebuilt "
+    "from what was stored. Start the scenario again to practise it."
 )
 
 
@@ -164,8 +163,9 @@ class ReviewView(QWidget):
         self._populate(list(lines), summary, timing=timing)
 
     def show_stored(self, stored: Any, scenario: Any = None, source: Any = None) -> None:
-        """A stored session; ``source`` is the same session's object if it was practised in
-        this app run (its snapshots make “Try it again” possible), else None."""
+        """A stored session; ``source`` gives its snapshots for “Try it again”: the session
+        object if it was practised in this app run, a ``trainer.replay.StoredSessionReplay``
+        if it is from an earlier run, or None when neither is possible."""
         info = stored.info
         self.session = None
         self.session_live = False
@@ -199,7 +199,7 @@ class ReviewView(QWidget):
         self.table.resizeRowsToContents()
         self.summary_panel.set_summary(summary, timing=timing)
         self.status_label.setText("")
-        # Stored sessions from an earlier run have no snapshots in memory: say so plainly.
+        # No way to put the client back (no source of snapshots): say so plainly.
         self.try_note.setVisible(bool(lines) and not self.session_live and self.branch_source is None
                                  and self.scenario is not None)
         first_client = self.row_of_client_line(0)
@@ -307,7 +307,8 @@ class ReviewView(QWidget):
         A running session is branched in place (``try_again_from``). A finished one stays as
         it was: a new session starts from its snapshot at that line (client and feedback
         state restored, no replaying) on a worker thread, and the two answers are shown side
-        by side. Sessions from an earlier app run have no snapshots; that is said, not faked.
+        by side. For a session from an earlier app run the snapshot is rebuilt from its stored
+        turns (trainer/replay.py); where that is impossible it is said, not faked.
         """
         client = line if line is not None and line.role == "client" else next(
             (l for l in self.lines if l.role == "client" and l.turn_index == client_turn_index), None)
