@@ -137,3 +137,24 @@ def test_supervision_round_trip_by_cli(data, tmp_path: Path, monkeypatch, capsys
     assert "Added 1 comments." in capsys.readouterr().out
     assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
     assert "comment from Dr S: Good pacing here." in capsys.readouterr().out
+
+
+def test_comment_on_a_turn_and_on_the_session(data, capsys) -> None:
+    folder, sid = data
+    assert run_cli("sessions", "comment", sid, "--turn", "0", "--author", "Dr Patel",
+                   "--text", "Name the feeling before asking.", "--data-dir", str(folder)) == 0
+    assert "turn 0" in capsys.readouterr().out
+    assert run_cli("sessions", "comment", "last", "--author", "Dr Patel",
+                   "--text", "Warm and unhurried.", "--data-dir", str(folder)) == 0
+    with open_store(folder) as store:
+        comments = store.load_session(sid).comments
+    assert [(c["turn_index"], c["text"]) for c in comments] == [
+        (0, "Name the feeling before asking."), (None, "Warm and unhurried.")]
+    assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
+    assert "Name the feeling before asking." in capsys.readouterr().out
+    assert run_cli("sessions", "comment", sid, "--turn", "7", "--author", "Dr Patel",
+                   "--text", "x", "--data-dir", str(folder)) != 0
+    assert "has no turn 7" in capsys.readouterr().err
+    assert run_cli("sessions", "comment", sid, "--author", "Dr Patel",
+                   "--text", "   ", "--data-dir", str(folder)) != 0
+    assert "needs some text" in capsys.readouterr().err

@@ -329,3 +329,76 @@ def test_stored_session_from_an_earlier_run_branches_from_a_rebuilt_snapshot(qtb
     assert snapshot.next_turn == 2
     assert snapshot.client.history[-2:] == (("trainee", "You sound worn out."), ("client", "I am. Every shift."))
     close_window(window, fake_services)
+
+
+class ScriptedCommentDialog:
+    """Stands in for CommentDialog: 'accepts' with the given author and text, no clicks."""
+
+    shown: list = []
+
+    def __init__(self, about, author, parent=None, answer=("Dr Patel", "Try naming the feeling first.")):
+        from PySide6.QtWidgets import QPlainTextEdit
+
+        self.about, self.prefilled_author = about, author
+        self.text_edit = QPlainTextEdit()
+        self._answer = answer
+        ScriptedCommentDialog.shown.append(self)
+
+    def exec(self):
+        return True
+
+    def author(self):
+        return self._answer[0]
+
+    def text(self):
+        return self._answer[1]
+
+
+def test_comments_are_shown_and_added_from_review(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    fake_services.store.sessions["s1"].comments.extend([
+        {"id": "c0", "turn_index": None, "author": "Sam (supervisor)", "text": "Good pace overall."},
+        {"id": "c1", "turn_index": 1, "author": "Sam (supervisor)", "text": "Advice came too early."},
+    ])
+    window.open_stored_session("s1")
+    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
+    review = window.review_view
+    answer_row = next(r for r, l in enumerate(review.lines) if l.role == "trainee" and l.turn_index == 1)
+    assert "Advice came too early." in review.table.item(answer_row, 4).text()
+    assert "Good pace overall." in review.session_comments_label.text()
+    assert review.session_comments_label.isVisibleTo(review)
+
+    ScriptedCommentDialog.shown.clear()
+    review.comment_dialog_factory = ScriptedCommentDialog
+    second = next(r for r, l in enumerate(review.lines) if l.role == "trainee" and l.turn_index == 2)
+    review.select_row(second)
+    assert review.comment_button.isEnabled()
+    window.actions["comment"].trigger()  # Ctrl+M
+    qtbot.waitUntil(lambda: review.status_label.text() == "Comment saved.", timeout=3000)
+    assert "line 2" in ScriptedCommentDialog.shown[-1].about
+    stored = fake_services.store.sessions["s1"].comments[-1]
+    assert stored["turn_index"] == 2 and stored["author"] == "Dr Patel"
+    assert "Try naming the feeling first." in review.table.item(second, 4).text()
+    assert fake_services.store.get_setting("comment_author") == "Dr Patel"
+    review.add_comment_selected()
+    assert ScriptedCommentDialog.shown[-1].prefilled_author == "Dr Patel"  # remembered
+    close_window(window, fake_services)
+
+
+def test_a_comment_that_cannot_be_saved_is_kept_for_the_next_try(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    window.open_stored_session("s1")
+    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
+    review = window.review_view
+    review.comment_dialog_factory = ScriptedCommentDialog
+    fake_services.store.comment_error = OSError("disk full")
+    review.select_row(0)
+    review.add_comment_selected()
+    qtbot.waitUntil(lambda: review.banner.isVisibleTo(review), timeout=3000)
+    assert "could not be saved" in review.banner.message_label.text()
+    assert fake_services.store.sessions["s1"].comments == []
+    fake_services.store.comment_error = None
+    review.add_comment_selected()
+    assert ScriptedCommentDialog.shown[-1].text_edit.toPlainText() == "Try naming the feeling first."
+    qtbot.waitUntil(lambda: review.status_label.text() == "Comment saved.", timeout=3000)
+    close_window(window, fake_services)

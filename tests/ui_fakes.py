@@ -381,6 +381,7 @@ class FakeStore:
         self.settings: dict[str, Any] = {}
         self.sessions: dict[str, StoredSession] = {}
         self.deleted: list[str] = []
+        self.comment_error: Exception | None = None  # set to make add_comment fail
         base = dt.datetime(2026, 11, 1, 18, 0)
         for i in range(sessions):
             info = SessionInfo(f"s{i + 1}", "exam-stress", "Exam stress before finals",
@@ -411,6 +412,14 @@ class FakeStore:
 
     def set_setting(self, key: str, value: Any) -> None:
         self.settings[key] = value
+
+    def add_comment(self, session_id: str, turn_index, author: str, text: str) -> str:
+        if self.comment_error is not None:
+            raise self.comment_error
+        comment = {"id": f"c{len(self.sessions[session_id].comments) + 1}", "turn_index": turn_index,
+                   "author": author, "text": text}
+        self.sessions[session_id].comments.append(comment)
+        return comment["id"]
 
     def delete_session(self, session_id: str) -> None:
         self.deleted.append(session_id)

@@ -71,6 +71,12 @@ def register(subparsers: Any) -> None:
     _leaf(actions, "list", "sessions-list", "list stored sessions")
     show = _leaf(actions, "show", "sessions-show", "print a session's annotated transcript")
     show.add_argument("session", metavar="ID|last")
+    comment = _leaf(actions, "comment", "sessions-comment",
+                    "add a supervisor's comment on a turn (or, without --turn, on the whole session)")
+    comment.add_argument("session", metavar="ID|last")
+    comment.add_argument("--turn", type=int, default=None, metavar="N", help="the turn number (as in `sessions show`)")
+    comment.add_argument("--author", required=True, help="who is commenting, e.g. 'Dr Patel (supervisor)'")
+    comment.add_argument("--text", required=True, help="the comment")
     delete = _leaf(actions, "delete", "sessions-delete", "delete one session and its audio for good")
     delete.add_argument("session", metavar="ID|last")
     delete_all = _leaf(actions, "delete-all", "sessions-delete-all",
@@ -202,6 +208,17 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
             _print_list(store)
         elif command == "sessions-show":
             print(format_transcript(store.load_session(args.session)))
+        elif command == "sessions-comment":
+            session = store.load_session(args.session)
+            if args.turn is not None and args.turn not in {int(t.get("index", -1)) for t in session.turns}:
+                raise CommandError(f"Session {session.info.id} has no turn {args.turn}; "
+                                   "`trainer sessions show` lists its turns.")
+            try:
+                store.add_comment(session.info.id, args.turn, args.author.strip(), args.text)
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            where = f"turn {args.turn}" if args.turn is not None else "the whole session"
+            print(f"Comment added on {where} of session {session.info.id}.")
         elif command == "sessions-delete":
             session = store.load_session(args.session)
             store.delete_session(session.info.id)

@@ -214,6 +214,8 @@ class MainWindow(QMainWindow):
         self._action("play", "&Play selected line", "Ctrl+R", self.review_view.play_selected, m)
         self._action("try_again", "&Try it again from selected client line", "Ctrl+T",
                      self.review_view.try_again_selected, m)
+        self._action("comment", "Add a &comment on the selected line…", "Ctrl+M",
+                     self.review_view.add_comment_selected, m)
 
         m = bar.addMenu("Hi&story")
         self._action("history_open", "&Open selected session in Review", "Ctrl+O",

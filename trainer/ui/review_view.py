@@ -29,6 +29,7 @@ from trainer.ui.session_metrics import format_when
 from trainer.ui.summary_panel import SummaryPanel
 from trainer.ui.task_worker import TaskRunner
 from trainer.ui.transcript_entry import feedback_notes
+from trainer.ui.comment_dialog import CommentDialog
 from trainer.ui.transcript_model import TranscriptLine, lines_from_stored, original_answer
 from trainer.ui.try_again_panel import TryAgainPanel
 
@@ -51,6 +52,7 @@ class ReviewView(QWidget):
     audioPlayed = Signal(bool)  # True if a recording was found and played
     tryAgainStarted = Signal(int)
     trySessionReady = Signal(object)  # the new (branch) session, started
+    commentSaved = Signal(dict)  # a comment stored (id, turn_index, author, text)
 
     def __init__(
         self,
@@ -78,6 +80,9 @@ class ReviewView(QWidget):
         self._try_generation = 0
         self._awaiting_new = False
         self._new_turn: int | None = None
+        self.comments: list[dict] = []  # supervisor comments on this session (from the store)
+        self.comment_dialog_factory = CommentDialog  # tests swap in a dialog that needs no clicks
+        self._unsaved_comment = ""  # kept when saving failed, offered again next time
         self._build()
 
     def _build(self) -> None:
@@ -119,14 +124,23 @@ class ReviewView(QWidget):
         buttons = QHBoxLayout()
         self.play_button = QPushButton("Play this line  (Ctrl+R)")
         self.play_button.clicked.connect(self.play_selected)
+        self.comment_button = QPushButton("Comment  (Ctrl+M)")
+        self.comment_button.setToolTip("Add a comment on the selected line, or on the whole session if none is selected")
+        self.comment_button.clicked.connect(self.add_comment_selected)
         self.try_button = QPushButton("Try it again from here  (Ctrl+T)")
         self.try_button.setObjectName("PrimaryButton")
         self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
         self.try_button.clicked.connect(self.try_again_selected)
         buttons.addWidget(self.play_button)
+        buttons.addWidget(self.comment_button)
         buttons.addStretch(1)
         buttons.addWidget(self.try_button)
         left_layout.addLayout(buttons)
+        self.session_comments_label = QLabel()
+        self.session_comments_label.setObjectName("SessionComments")
+        self.session_comments_label.setWordWrap(True)
+        self.session_comments_label.hide()
+        left_layout.addWidget(self.session_comments_label)
         self.status_label = QLabel()
         self.status_label.setObjectName("Caption")
         self.status_label.setWordWrap(True)
@@ -160,6 +174,7 @@ class ReviewView(QWidget):
         self.branch_source = session
         self.session_id = getattr(session, "session_id", None)
         self.scenario = getattr(session, "scenario", None)
+        self.comments = []
         self._populate(list(lines), summary, timing=timing)
 
     def show_stored(self, stored: Any, scenario: Any = None, source: Any = None) -> None:
@@ -172,6 +187,7 @@ class ReviewView(QWidget):
         self.branch_source = source
         self.session_id = info.id
         self.scenario = scenario
+        self.comments = [c for c in (getattr(stored, "comments", None) or []) if isinstance(c, dict)]
         settings = getattr(stored, "settings", None) or {}
         timing = not (isinstance(settings, dict) and settings.get("input_mode") == "text")
         self._populate(lines_from_stored(stored.turns), stored.summary, info, timing=timing)
@@ -197,6 +213,7 @@ class ReviewView(QWidget):
         for line in lines:
             self._add_row(line)
         self.table.resizeRowsToContents()
+        self._show_session_comments()
         self.summary_panel.set_summary(summary, timing=timing)
         self.status_label.setText("")
         # No way to put the client back (no source of snapshots): say so plainly.
@@ -216,7 +233,7 @@ class ReviewView(QWidget):
             QTableWidgetItem(who + (" (retry)" if line.branch else "")),
             QTableWidgetItem(line.text + ("  [cut short]" if line.interrupted else "")),
             QTableWidgetItem(code_style(line.code).label if line.code else ""),
-            QTableWidgetItem(" · ".join(feedback_notes(line.feedback)) if line.feedback else ""),
+            QTableWidgetItem(self._notes_text(line)),
         ]
         if line.code:
             items[3].setBackground(QColor(code_style(line.code).background))
@@ -256,10 +273,88 @@ class ReviewView(QWidget):
                                   and self.scenario is not None)
         )
         self.try_button.setEnabled(can_try)
+        self.comment_button.setEnabled(self.session_id is not None and self.services is not None)
         if not self.session_live and self.branch_source is None:
-            self.try_button.setToolTip("Available for sessions practised since the app started")
+            self.try_button.setToolTip("Not available: the client's state can't be rebuilt for this session")
         else:
             self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
+
+    # ------------------------------------------------------------------ comments
+    def _comments_on(self, line: TranscriptLine) -> list[dict]:
+        """Comments on this line's turn: shown on the trainee's answer, or on the client's
+        line when the turn has no answer (the opening line)."""
+        if line.branch:
+            return []
+        if line.role == "client" and any(
+            l.role == "trainee" and l.turn_index == line.turn_index and not l.branch for l in self.lines
+        ):
+            return []
+        return [c for c in self.comments if c.get("turn_index") == line.turn_index]
+
+    def _notes_text(self, line: TranscriptLine) -> str:
+        notes = list(feedback_notes(line.feedback)) if line.feedback else []
+        notes += [f"💬 {c.get('author') or 'Comment'}: {c.get('text', '')}" for c in self._comments_on(line)]
+        return " · ".join(notes)
+
+    def _show_session_comments(self) -> None:
+        general = [c for c in self.comments if c.get("turn_index") is None]
+        self.session_comments_label.setText(
+            "\n".join(f"💬 {c.get('author') or 'Comment'} on the whole session: {c.get('text', '')}" for c in general))
+        self.session_comments_label.setVisible(bool(general))
+
+    def add_comment_selected(self) -> None:
+        """Ask for a comment on the selected line (or the whole session) and store it."""
+        if self.session_id is None or self.services is None:
+            self.status_label.setText("Open a session first (History, Ctrl+4), then add your comment.")
+            return
+        line = self.selected_line()
+        if line is None:
+            about = "On the whole session."
+        else:
+            who = self.client_name if line.role == "client" else "You"
+            snippet = line.text if len(line.text) <= 90 else line.text[:87] + "…"
+            about = f"On line {line.turn_index} ({who}): “{snippet}”"
+        try:
+            author = self.services.store.get_setting("comment_author", "") or ""
+        except Exception:  # noqa: BLE001 - a locked store: just ask for the name
+            author = ""
+        dialog = self.comment_dialog_factory(about, str(author), self)
+        if self._unsaved_comment:
+            dialog.text_edit.setPlainText(self._unsaved_comment)
+        if not dialog.exec():
+            return
+        self.add_comment(None if line is None else line.turn_index, dialog.author(), dialog.text())
+
+    def add_comment(self, turn_index: int | None, author: str, text: str) -> None:
+        """Store a comment (off the GUI thread) and show it once it is saved."""
+        if not text.strip() or not author.strip() or self.session_id is None or self.services is None:
+            return
+        store, session_id = self.services.store, self.session_id
+        self._unsaved_comment = text
+
+        def job() -> dict:
+            comment_id = store.add_comment(session_id, turn_index, author.strip(), text.strip())
+            store.set_setting("comment_author", author.strip())
+            return {"id": comment_id, "turn_index": turn_index, "author": author.strip(), "text": text.strip()}
+
+        def saved(comment: dict) -> None:
+            self._unsaved_comment = ""
+            if session_id != self.session_id:
+                return  # another session is on screen now; the comment is stored with its own
+            self.comments.append(comment)
+            for row, line in enumerate(self.lines):
+                if self.table.item(row, 4) is not None:
+                    self.table.item(row, 4).setText(self._notes_text(line))
+            self.table.resizeRowsToContents()
+            self._show_session_comments()
+            self.status_label.setText("Comment saved.")
+            self.commentSaved.emit(comment)
+
+        def failed(exc: BaseException) -> None:
+            self.banner.show_error(f"Your comment could not be saved: {exc}",
+                                   "Press Ctrl+M to try again; your text is kept.")
+
+        self.tasks.start(job, saved, failed)
 
     # ------------------------------------------------------------------ replay
     def play_selected(self) -> None:
