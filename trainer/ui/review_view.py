@@ -122,7 +122,8 @@ class ReviewView(QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         left_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
-        self.play_button = QPushButton("Play this line  (Ctrl+R)")
+        self.play_button = QPushButton("Play  (Ctrl+R)")
+        self.play_button.setToolTip("Play the selected line's recording (kept only when “Keep audio” is on)")
         self.play_button.clicked.connect(self.play_selected)
         self.comment_button = QPushButton("Comment  (Ctrl+M)")
         self.comment_button.setToolTip("Add a comment on the selected line, or on the whole session if none is selected")
@@ -156,7 +157,7 @@ class ReviewView(QWidget):
         left_layout.addWidget(self.try_panel)
         splitter.addWidget(left)
         self.summary_panel = SummaryPanel()
-        self.summary_panel.setMinimumWidth(360)
+        self.summary_panel.setMinimumWidth(390)  # the banded rows with a "Below fair" chip fit
         splitter.addWidget(self.summary_panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -293,13 +294,15 @@ class ReviewView(QWidget):
 
     def _notes_text(self, line: TranscriptLine) -> str:
         notes = list(feedback_notes(line.feedback)) if line.feedback else []
-        notes += [f"💬 {c.get('author') or 'Comment'}: {c.get('text', '')}" for c in self._comments_on(line)]
+        # Plain text, no emoji: the fonts on a clinic's machine may have no glyph for it.
+        notes += [f"Comment from {c.get('author') or 'a reviewer'}: {c.get('text', '')}" for c in self._comments_on(line)]
         return " · ".join(notes)
 
     def _show_session_comments(self) -> None:
         general = [c for c in self.comments if c.get("turn_index") is None]
         self.session_comments_label.setText(
-            "\n".join(f"💬 {c.get('author') or 'Comment'} on the whole session: {c.get('text', '')}" for c in general))
+            "\n".join(f"Comment from {c.get('author') or 'a reviewer'} on the whole session: {c.get('text', '')}"
+                      for c in general))
         self.session_comments_label.setVisible(bool(general))
 
     def add_comment_selected(self) -> None:

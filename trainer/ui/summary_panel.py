@@ -137,7 +137,7 @@ class SummaryPanel(QScrollArea):
             chip = QLabel(band_label(band) if band else "—")
             chip.setObjectName("BandChip")
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            chip.setMinimumWidth(chip.fontMetrics().horizontalAdvance("Below fair") + 24)  # never cut off
+            chip.setMinimumWidth(chip.fontMetrics().horizontalAdvance("Below fair") + 18)  # never cut off (padding 2 x 8 px)
             chip.setStyleSheet(f"background: {band_colour(band)};")
             tip = _threshold_tip(thresholds, threshold_key, higher, kind)
             if key in TIMING_KEYS and not timing:
