@@ -150,12 +150,13 @@ def _length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random)
     return batches
 
 
-def train(pairs: Sequence[tuple[Example, Example]], tokenizer, model_dir: Path, log) -> object:
+def train(pairs: Sequence[tuple[Example, Example]], tokenizer, model_dir: Path, log, seed: int = SEED) -> object:
+    """Fine-tune on the pairs; ``seed`` sets the head's initialisation, dropout and batch order."""
     import torch
 
-    torch.manual_seed(SEED)
+    torch.manual_seed(seed)
     torch.set_num_threads(2)
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     model = _build_model(model_dir)
     model.train()
     examples = [plain for plain, _ in pairs]
@@ -273,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out scoring at the end")
     parser.add_argument("--dev-fold", type=int, default=None,
                         help="development: also leave out this fold (1-4) and score it instead of the held-out fold")
+    parser.add_argument("--seed", type=int, default=SEED, help="training seed (the data are the same)")
     parser.add_argument("--smoke", type=int, default=0, help="pipeline check: train on this many examples only")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -290,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke:
         examples = random.Random(SEED).sample(examples, args.smoke)
     log(f"training on {len(examples)} examples: {json.dumps(info)}")
-    model = train(examples, tokenizer, model_dir, log)
+    model = train(examples, tokenizer, model_dir, log, seed=args.seed)
+    info["training_seed"] = args.seed
     info["training_seconds"] = round(time.perf_counter() - started)
     meta = {
         "format_version": ONNX_FORMAT_VERSION,
