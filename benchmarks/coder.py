@@ -15,7 +15,9 @@ each with the text as written and with punctuation and casing removed (trainee t
 the client's context keeps its punctuation as the simulated client writes it), and
 milliseconds per utterance (median, p95) for `code()`.
 
-AnnoMI has no affirmations, so `affirm_check` scores a small set of trainee lines written
+`trainee_style_check` codes the scenarios' demo lines (hand-coded in
+benchmarks/data/demo_line_codes.tsv, never trained on). AnnoMI has no affirmations, so
+`affirm_check` scores a small set of trainee lines written
 for this benchmark only (never trained on): affirmations must come out `affirm`, the
 others must not. `--baseline` adds a plain TF-IDF (word 1-2-grams) + logistic regression
 trained on the same training transcripts (needs scikit-learn), and the same baseline
@@ -158,6 +160,34 @@ def affirm_check(coder: CodingMethods) -> dict:
     }
 
 
+DEMO_LINE_CODES = Path(__file__).resolve().parent / "data" / "demo_line_codes.tsv"
+
+
+def trainee_style_check(coder: CodingMethods, path: Path = DEMO_LINE_CODES) -> dict:
+    """The scenarios' demo lines (trainee style, never trained on), hand-coded in `path`.
+
+    Each line is coded with its scenario's opening client line as context, as written and
+    with punctuation and casing removed. Small (42 lines) and coded by us: a check that
+    the coder carries over to how trainees talk, not a benchmark of its own.
+    """
+    from trainer.scenarios import find_scenario
+
+    rows = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            scenario_id, code, text = raw.split("\t")
+            rows.append((find_scenario(scenario_id).opening_lines[0], code, text))
+    result: dict = {"n_lines": len(rows)}
+    for name, transform in (("with_punctuation", lambda t: t), ("punctuation_and_casing_removed", strip_punctuation_and_case)):
+        got = [coder.code(transform(text), [("client", client)]).code for client, _code, text in rows]
+        result[name] = {
+            "group_accuracy": round(float(np.mean([ANNOMI_MAPPING[g] == ANNOMI_MAPPING[c] for g, (_, c, _) in zip(got, rows)])), 4),
+            "code_accuracy": round(float(np.mean([g == c for g, (_, c, _) in zip(got, rows)])), 4),
+            "misses": [f"{text} -> {g} (coded {c})" for g, (_, c, text) in zip(got, rows) if ANNOMI_MAPPING[g] != ANNOMI_MAPPING[c]],
+        }
+    return result
+
+
 def tfidf_baseline(utterances: Sequence[LabelledUtterance]) -> dict:
     """Plain TF-IDF word 1-2-grams + logistic regression, no context, no augmentation."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -197,6 +227,7 @@ def run_benchmark(coder: CodingMethods, annomi: Path, baseline: bool = False) ->
         "with_punctuation": evaluate(coder, held_out),
         "punctuation_and_casing_removed": evaluate(coder, held_out, strip_punctuation_and_case),
         "affirm_check": affirm_check(coder),
+        "trainee_style_check": trainee_style_check(coder),
         "ms_per_utterance": timing_ms(coder, held_out),
     }
     if baseline:
@@ -227,7 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     result.update(run_benchmark(coder, args.annomi, args.baseline))
     if args.components:
         result["linear_coder_alone"] = score_only(coder.linear, args.annomi)
+        result["linear_coder_alone"]["trainee_style_check"] = trainee_style_check(coder.linear)
         result["transformer_coder_alone"] = score_only(coder.transformer, args.annomi)
+        result["transformer_coder_alone"]["trainee_style_check"] = trainee_style_check(coder.transformer)
     result["model_load_ms"] = round(load_ms, 1)
     transformer = args.transformer_model or TRANSFORMER_PATH
     files = [args.model or LINEAR_PATH, transformer, transformer.parent / TOKENIZER_FILE]

@@ -60,3 +60,15 @@ def test_evaluate_scores_a_coder_and_the_stripped_text_separately(bench):
     stripped = bench.evaluate(coder, utterances, bench.strip_punctuation_and_case)
     assert stripped["accuracy_4class"] == pytest.approx(1 / 3, abs=1e-3)  # no '?' left: questions missed
     assert stripped["simple_complex_accuracy_on_true_reflections"] is None  # no reflections to score
+
+
+def test_trainee_style_check_reads_every_hand_coded_demo_line(bench):
+    from trainer.scenarios import load_scenarios
+
+    result = bench.trainee_style_check(QuestionMarkCoder())
+    assert result["n_lines"] == sum(len(s.demo) for s in load_scenarios())
+    # The stand-in gets exactly the questions right; the check must notice the rest.
+    with_punctuation = result["with_punctuation"]
+    assert 0.0 < with_punctuation["group_accuracy"] < 1.0
+    assert any("coded reflection" in miss for miss in with_punctuation["misses"])
+    assert result["punctuation_and_casing_removed"]["group_accuracy"] < with_punctuation["group_accuracy"]
