@@ -298,3 +298,19 @@ def test_transformer_coder_reports_a_missing_model(tmp_path):
 
     with pytest.raises(CoderModelError, match="not found"):
         OnnxUtteranceCoder.load(tmp_path / "nope.onnx")
+
+
+def test_code_csv_header_names_ignore_case_and_spaces(tmp_path):
+    class Fixed:
+        def code(self, text, context=()):
+            return CodedUtterance("question_open" if "?" in text else "other", 0.5)
+
+    source = tmp_path / "in.csv"
+    source.write_text("Session, Speaker ,Text\n1,Client,I feel low.\n1,Therapist,What happened?\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert code_csv(source, out, Fixed()) == 1
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["Session", " Speaker ", "Text", "code", "confidence"]
+    assert [r["code"] for r in rows] == ["", "question_open"]
+    assert rows[1]["Text"] == "What happened?"

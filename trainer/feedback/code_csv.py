@@ -39,15 +39,18 @@ def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
         raise CodeCsvError(f"{in_path}: cannot read CSV: {error}") from error
     if not columns:
         raise CodeCsvError(f"{in_path}: file is empty (no header row)")
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    # Header names are matched without regard to case or surrounding spaces ("Speaker", " text").
+    names = {column.strip().lower(): column for column in columns}
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
         raise CodeCsvError(
             f"{in_path}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}"
         )
-    clashing = [column for column in OUTPUT_COLUMNS if column in columns]
+    clashing = [column for column in OUTPUT_COLUMNS if column in names]
     if clashing:
         raise CodeCsvError(f"{in_path}: already has column(s) {', '.join(clashing)}")
-    return columns, rows
+    canonical = {name: names[name] for name in (*REQUIRED_COLUMNS, "session") if name in names}
+    return columns, [{**row, **{name: row.get(actual) for name, actual in canonical.items()}} for row in rows]
 
 
 def _speaker(in_path: Path, row_number: int, raw: str | None) -> str:
@@ -60,7 +63,10 @@ def _speaker(in_path: Path, row_number: int, raw: str | None) -> str:
     return speaker
 
 
-def code_rows(in_path: Path, rows: Sequence[dict[str, str]], coder: Coder) -> list[dict[str, str]]:
+def code_rows(
+    in_path: Path, rows: Sequence[dict[str, str]], coder: Coder, columns: Sequence[str]
+) -> list[dict[str, str]]:
+    """``rows`` carry the canonical keys speaker/text/session too; OUT keeps ``columns``."""
     out_rows: list[dict[str, str]] = []
     context: list[tuple[str, str]] = []
     session: str | None = None
@@ -74,7 +80,7 @@ def code_rows(in_path: Path, rows: Sequence[dict[str, str]], coder: Coder) -> li
         coded = coder.code(text, tuple(context)) if speaker == "trainee" else None
         out_rows.append(
             {
-                **row,
+                **{column: row.get(column) for column in columns},
                 "code": coded.code if coded else "",
                 "confidence": f"{coded.confidence:.3f}" if coded else "",
             }
@@ -87,7 +93,7 @@ def code_csv(in_path: Path | str, out_path: Path | str, coder: Coder) -> int:
     """Code IN into OUT; returns the number of trainee rows coded."""
     in_path, out_path = Path(in_path), Path(out_path)
     columns, rows = _read_rows(in_path)
-    out_rows = code_rows(in_path, rows, coder)
+    out_rows = code_rows(in_path, rows, coder, columns)
     try:
         with out_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=[*columns, *OUTPUT_COLUMNS])
