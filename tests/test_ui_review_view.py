@@ -20,6 +20,13 @@ from trainer.ui.summary_panel import SummaryPanel  # noqa: E402
 from trainer.ui.transcript_model import lines_from_stored  # noqa: E402
 
 
+def open_in_review(qtbot, window, session_id):
+    """Open a stored session from History and wait until Review shows it."""
+    window.open_stored_session(session_id)
+    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
+    return window.review_view
+
+
 def _finish_session(qtbot, window, lines):
     session = start_text_session(qtbot, window)
     for line in lines:
@@ -102,9 +109,7 @@ def test_stored_session_that_cannot_be_replayed_says_try_again_is_not_available(
     # The fake store keeps one row per utterance, not the store's one row per turn, so the
     # client's state cannot be rebuilt from it.
     window = make_window(qtbot, fake_services)
-    window.open_stored_session("s1")
-    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
-    review = window.review_view
+    review = open_in_review(qtbot, window, "s1")
     review.select_row(review.row_of_client_line(0))
     assert not review.try_button.isEnabled()
     assert review.try_note.isVisibleTo(review)
@@ -127,9 +132,7 @@ def test_stored_session_practised_in_this_run_can_branch(qtbot, fake_services):
              for l in window.session_view.lines]
     fake_services.store.sessions[first.session_id] = StoredSession(info, turns, dict(first.summary))
     window.show_view("library")
-    window.open_stored_session(first.session_id)
-    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
-    review = window.review_view
+    review = open_in_review(qtbot, window, first.session_id)
     assert review.branch_source is first
     assert not review.try_note.isVisibleTo(review)
     review.select_row(review.row_of_client_line(1))
@@ -156,9 +159,7 @@ def test_try_again_on_a_live_session_uses_that_session(qtbot, fake_services):
 
 def test_review_of_a_stored_session_with_replay(qtbot, fake_services):
     window = make_window(qtbot, fake_services)
-    window.open_stored_session("s1")
-    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
-    review = window.review_view
+    review = open_in_review(qtbot, window, "s1")
     assert review.table.rowCount() == 5
     code_item = review.table.item(1, 3)
     assert code_item.text() == "Advise"
@@ -315,9 +316,7 @@ def test_stored_session_from_an_earlier_run_branches_from_a_rebuilt_snapshot(qtb
     ]
     info = SessionInfo("old1", "burnout-nurse", scenario.title, dt.datetime(2026, 11, 20, 9, 0), None, 1, False, 70.0)
     fake_services.store.sessions["old1"] = StoredSession(info, turns, None)
-    window.open_stored_session("old1")
-    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
-    review = window.review_view
+    review = open_in_review(qtbot, window, "old1")
     assert isinstance(review.branch_source, StoredSessionReplay)
     assert not review.try_note.isVisibleTo(review)
     review.select_row(review.row_of_client_line(1))
@@ -360,9 +359,7 @@ def test_comments_are_shown_and_added_from_review(qtbot, fake_services):
         {"id": "c0", "turn_index": None, "author": "Sam (supervisor)", "text": "Good pace overall."},
         {"id": "c1", "turn_index": 1, "author": "Sam (supervisor)", "text": "Advice came too early."},
     ])
-    window.open_stored_session("s1")
-    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
-    review = window.review_view
+    review = open_in_review(qtbot, window, "s1")
     answer_row = next(r for r, l in enumerate(review.lines) if l.role == "trainee" and l.turn_index == 1)
     assert "Advice came too early." in review.table.item(answer_row, 4).text()
     assert "Good pace overall." in review.session_comments_label.text()
@@ -387,9 +384,7 @@ def test_comments_are_shown_and_added_from_review(qtbot, fake_services):
 
 def test_a_comment_that_cannot_be_saved_is_kept_for_the_next_try(qtbot, fake_services):
     window = make_window(qtbot, fake_services)
-    window.open_stored_session("s1")
-    qtbot.waitUntil(lambda: window.current_view() == "review", timeout=3000)
-    review = window.review_view
+    review = open_in_review(qtbot, window, "s1")
     review.comment_dialog_factory = ScriptedCommentDialog
     fake_services.store.comment_error = OSError("disk full")
     review.select_row(0)
