@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -10,6 +11,8 @@ from typing import Protocol
 import numpy as np
 
 from trainer.audio.devices import AudioDeviceError, load_sounddevice, resolve_device
+
+log = logging.getLogger(__name__)
 
 
 class SpeakerSink(Protocol):
@@ -154,5 +157,5 @@ class SoundDeviceSpeaker(_QueuedPlayback):
         try:
             self._stream.stop()
             self._stream.close()
-        except Exception:
-            pass
+        except Exception:  # the device may already be gone (unplugged); closing is best effort
+            log.debug("closing the output stream failed", exc_info=True)
