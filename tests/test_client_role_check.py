@@ -80,6 +80,47 @@ def test_prompt_echoes_are_caught_as_meta(sentence):
     assert check_sentence(sentence, NAME).reason == "meta"
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I feel a little less wary.",
+        "I answer honestly.",
+        "I'm guarded and give a short, vague answer.",
+        "I feel interrogated by the questions and dodge them.",
+        "I didn't ask for advice and push back a little.",
+        "I feel overwhelmed and say only a few words.",
+        "My feelings are running high.",
+        "I feel safe enough to be honest.",
+    ],
+)
+def test_turn_hint_spoken_in_the_first_person_is_meta(sentence):
+    assert check_sentence(sentence, NAME).reason == "meta"
+
+
+def test_every_stance_instruction_in_the_first_person_is_caught():
+    # Keeps the role check in step with the hint wording in prompt.py.
+    from trainer.client.prompt import MOOD_WORDS, STANCE_INSTRUCTIONS
+
+    for instruction in STANCE_INSTRUCTIONS.values():
+        echoed = instruction.format(name="I").replace("I is", "I am").replace("I feels", "I feel")
+        assert not check_sentence(echoed, NAME).ok, echoed
+    for mood in ("warming", "open", "guarded", "defensive", "withdrawn"):
+        assert not check_sentence(f"I feel {MOOD_WORDS[mood]}.", NAME).ok, mood
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I feel like I'm being interrogated.",
+        "I'm honestly just tired.",
+        "I don't want to say much about it.",
+        "Can we change the subject?",
+    ],
+)
+def test_ordinary_client_lines_near_the_hint_wording_pass(sentence):
+    assert check_sentence(sentence, NAME).ok
+
+
 def test_own_name_is_third_person_unless_introducing():
     assert check_sentence("Claire did not ask for advice.", NAME).reason == "third_person"
     assert check_sentence("That's it, Claire, keep going.", NAME).reason == "third_person"

@@ -33,6 +33,16 @@ _META = re.compile(
     r"(may|might) now say|if it feels right)\b",
     _I,
 )
+# The turn hint's own wording (prompt.STANCE_INSTRUCTIONS, prompt.MOOD_WORDS) turned into the
+# first person: "I feel a little less wary. I answer honestly." Only phrasings a client
+# would hardly use unprompted are listed; "I feel interrogated" on its own stays allowed.
+_HINT_ECHO = re.compile(
+    r"\b(i (will |'ll )?answer honestly|answers honestly|short,? vague answer|interrogated by the questions|"
+    r"dodges? them|push(es)? back a little|says? only a few words|feelings are running high|"
+    r"a little less wary|wary and on guard|safe enough to be honest|irritated and defensive|"
+    r"shut down and tired)\b",
+    _I,
+)
 _HELPER_TALK = re.compile(
     r"\b(i('| a)m here (to|for) (help|support|listen)|here to help you|how (can|may|could) i (help|assist|support)|"
     r"happy to help|glad to help|let me know if|feel free to|i hope this helps|"
@@ -143,7 +153,7 @@ def check_sentence(sentence: str, persona_name: str = "", max_words: int = 60) -
         return RoleVerdict(False, "not_english")
     if _AI_TALK.search(text):
         return RoleVerdict(False, "ai_talk")
-    if _META.search(text):
+    if _META.search(text) or _HINT_ECHO.search(text):
         return RoleVerdict(False, "meta")
     if _REFUSAL.search(text):
         return RoleVerdict(False, "refusal")
