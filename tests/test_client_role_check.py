@@ -16,6 +16,7 @@ NAME = "Claire"
         ("How does that make you feel?", "therapist_question"),
         ("What brings you here today?", "therapist_question"),
         ("How can I help you today?", "helper_talk"),
+        ("Oh, I'm sorry to hear about it.", "helper_talk"),
         ("It sounds like you're under a lot of stress.", "therapist_question"),
         ("You should get more sleep.", "advice"),
         ("Have you tried meditation?", "advice"),
@@ -84,6 +85,7 @@ def test_prompt_echoes_are_caught_as_meta(sentence):
     "sentence",
     [
         "I feel a little less wary.",
+        "I'm feeling a bit less cautious.",
         "I answer honestly.",
         "I'm guarded and give a short, vague answer.",
         "I feel interrogated by the questions and dodge them.",

@@ -118,6 +118,41 @@ def test_echoes_and_repeats_are_caught():
     assert dict(client.stats.caught_kinds) == {"echo": 1, "repeat": 1}
 
 
+def test_a_repeated_first_clause_is_caught_although_streaming_split_it_off():
+    # Streaming cuts a long first sentence at its comma, so the piece checked is a clause
+    # of the sentence said before, never equal to it as a whole.
+    line = "The bakery means early shifts for me, and I never get a proper lie-in at the weekend."
+    backend = ReplayBackend([line, line, "Yeah, that's about it."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    first = say(client, "You seem tired.", ATTUNED)
+    assert " ".join(first) == line and len(first) == 2
+    assert say(client, "Early shifts.", ATTUNED) == ["Yeah, that's about it."]
+    assert dict(client.stats.caught_kinds) == {"repeat": 1}
+
+
+def test_a_near_verbatim_repeat_of_an_earlier_turn_is_caught():
+    said = "The bakery means early shifts and I never get a proper lie-in."
+    again = "Okay, the bakery means early shifts and I never get a proper lie-in."
+    backend = ReplayBackend([said, again, "Yeah, that's about it."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You seem tired.", ATTUNED) == [said]
+    assert say(client, "Early shifts.", ATTUNED) == ["Yeah, that's about it."]
+    assert dict(client.stats.caught_kinds) == {"repeat": 1}
+
+
+def test_scripted_fallback_skips_a_line_the_model_already_said():
+    backend = ReplayBackend(["I've heard that before.", "I do try.", "As an AI, I can't.", "As an AI, I can't."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You should sleep more.", ADVICE) == ["I've heard that before."]
+    assert say(client, "Have you tried a nap?", ADVICE) == ["I do try."]
+    # Both attempts break role. The pushback line next in turn is the one the model said
+    # two turns ago, so the fallback takes the other one.
+    assert say(client, "You should sleep more.", ADVICE) == ["That's easy to say."]
+
+
 def test_reply_is_capped_at_three_sentences():
     backend = ReplayBackend(["One thing. Two things. Three things. Four things. Five things."])
     client = SimulatedClient(make_scenario(), backend)

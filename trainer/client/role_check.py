@@ -39,14 +39,14 @@ _META = re.compile(
 _HINT_ECHO = re.compile(
     r"\b(i (will |'ll )?answer honestly|answers honestly|short,? vague answer|interrogated by the questions|"
     r"dodges? them|push(es)? back a little|says? only a few words|feelings are running high|"
-    r"a little less wary|wary and on guard|safe enough to be honest|irritated and defensive|"
+    r"(a little|a bit|slightly) less (wary|cautious|guarded|on guard|defensive)|wary and on guard|safe enough to be honest|irritated and defensive|"
     r"shut down and tired)\b",
     _I,
 )
 _HELPER_TALK = re.compile(
     r"\b(i('| a)m here (to|for) (help|support|listen)|here to help you|how (can|may|could) i (help|assist|support)|"
     r"happy to help|glad to help|let me know if|feel free to|i hope this helps|"
-    r"is there anything (else )?i can|thank you for sharing|thanks for sharing|any other questions|"
+    r"is there anything (else )?i can|thank you for sharing|thanks for sharing|sorry to hear|any other questions|"
     r"further clarification|(great|good) (point|question)|here('s| is) (a|an|the) (more |revised |honest )?(version|response|reply)|"
     r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!])\b",
     _I,

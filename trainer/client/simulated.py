@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -112,8 +112,29 @@ def _shares_span(text: str, other: str, n: int) -> bool:
     return any(tuple(words[i : i + n]) in grams for i in range(len(words) - n + 1))
 
 
+REPEAT_CLAUSE_WORDS = 4
+"""A piece this long that the client already said, word for word, is a repeat even when it
+is only a clause: streaming splits a long first sentence at a comma, so the piece being
+checked is often a clause of a sentence said before."""
+
+
 def _normalized_sentences(text: str) -> set[str]:
     return {normalize_text(s) for s in split_sentences([text + " "]) if normalize_text(s)}
+
+
+REPEAT_SPAN_WORDS = 8
+"""Sharing this many words in a row with an earlier client turn is a near-verbatim repeat
+("Okay, I have a job offer in another city, a senior one, ..." a second time)."""
+
+
+def _said_before(norm: str, earlier_turns: Sequence[str]) -> bool:
+    """Whether the normalized piece repeats an earlier client turn (or a long run of one)."""
+    if any(norm in _normalized_sentences(turn) for turn in earlier_turns):
+        return True
+    if len(norm.split()) < REPEAT_CLAUSE_WORDS:
+        return False
+    earlier = [normalize_text(turn) for turn in earlier_turns]
+    return any(f" {norm} " in f" {turn} " or _shares_span(norm, turn, REPEAT_SPAN_WORDS) for turn in earlier)
 
 
 class SimulatedClient:
@@ -286,12 +307,19 @@ class SimulatedClient:
             self._state = self._state.with_voiced(layer_disclosed(self.scenario, text))
 
     def _scripted_line(self) -> str:
-        """The next scripted line for the stance and layer, never the last reply again."""
+        """The next scripted line for the stance and layer that the client has not said yet
+        (the model may have said it in its own words); once all have been said, any but
+        the last reply."""
         kind = scripted_kind(self._state.stance, self._state.layer_allowed)
-        line = self._scripted.next(kind)
-        if normalize_text(line) == normalize_text(self._last_reply) and len(set(self._scripted.lines(kind))) > 1:
+        earlier = [text for speaker, text in self._history if speaker == "client"]
+        tried = []
+        for _ in range(len(self._scripted.lines(kind))):
             line = self._scripted.next(kind)
-        return line
+            if not _said_before(normalize_text(line), earlier):
+                return line
+            tried.append(line)
+        fresh = [line for line in tried if normalize_text(line) != normalize_text(self._last_reply)]
+        return (fresh or tried)[0]
 
     def _scripted_sentences(self, line: str) -> Iterator[str]:
         for sentence in split_sentences([line]):
@@ -324,8 +352,8 @@ class SimulatedClient:
             return RoleVerdict(False, "echo")
         if _shares_span(norm, self._hint_text, HINT_SPAN_WORDS):
             return RoleVerdict(False, "meta")
-        earlier = set().union(*(_normalized_sentences(t) for s, t in self._history if s == "client")) if self._history else set()
-        if norm in earlier or norm in {normalize_text(s) for s in spoken}:
+        earlier = [t for s, t in self._history if s == "client"]
+        if _said_before(norm, earlier) or norm in {normalize_text(s) for s in spoken}:
             return RoleVerdict(False, "repeat")
         return verdict
 
