@@ -107,6 +107,20 @@ def test_no_split_inside_embedded_question():
     assert m.split_utterances("I wonder what you make of that") == [
         "I wonder what you make of that"]
     assert m.split_utterances("tell me how it felt") == ["tell me how it felt"]
+    line = "You have thought about this really carefully, which shows how much it matters."
+    assert m.split_utterances(line) == [line]
+    assert m.split_utterances("it is hard to say how much it matters") == ["it is hard to say how much it matters"]
+
+
+def test_split_before_a_quantity_question_with_its_auxiliary():
+    assert m.split_utterances("that sounds tiring how many nights have you slept badly") == [
+        "that sounds tiring", "how many nights have you slept badly"]
+    assert m.split_utterances("you cut back already how much do you drink now") == [
+        "you cut back already", "how much do you drink now"]
+    assert m.split_utterances("you like the work what kind of shifts do you do") == [
+        "you like the work", "what kind of shifts do you do"]
+    assert m.split_utterances("when I get home I just crash do you know that feeling") == [
+        "when I get home I just crash", "do you know that feeling"]
 
 
 def test_primary_code_prefers_reflection_over_question():

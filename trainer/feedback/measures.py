@@ -47,13 +47,17 @@ _AUXILIARIES = frozenset(
 )
 _SUBJECTS = frozenset("you it there that he she they we things this your".split())
 _WH_FOLLOWERS = _AUXILIARIES | frozenset("long much many often else about kind sort".split())
+# "how much it matters" is an embedded clause, "how much do you drink" a question: after
+# these an auxiliary must follow within two words ("how many times have you ...").
+_QUANTITY_FOLLOWERS = frozenset("long much many often".split())
 # Words after which a wh-word or auxiliary continues the same sentence ("I wonder what
 # you ...", "tell me how it felt", "more or are you ...").
 _NO_SPLIT_AFTER = frozenset(
     "know wonder wondering sure tell me see understand asking ask about of on is that "
     "exactly remember idea decide matter matters explain figure out show or and but "
     "because if so than like hear heard care notice noticed wondered imagine "
-    "guess curious what how why when where who which".split()
+    "guess curious shows showed realise realize realised realized learn learned "
+    "learnt says said knows knew explains describe describes reflects proves".split()
 ) | _WH_WORDS
 _MIN_WORDS_BEFORE_SPLIT = 3
 
@@ -85,7 +89,9 @@ def _split_at_question_starts(sentence: str) -> list[str]:
             continue
         if lowered[i - 1] in _NO_SPLIT_AFTER:
             continue
-        if _starts_question(lowered[i], lowered[i + 1]):
+        if _awaits_auxiliary(lowered[start:i]):
+            continue  # "how many nights | have you ..." is one question
+        if _starts_question(lowered[i], lowered[i + 1], lowered[i + 2 : i + 4]):
             pieces.append(" ".join(words[start:i]))
             start = i
     pieces.append(" ".join(words[start:]))
@@ -100,8 +106,19 @@ def _ends_clause(word: str) -> bool:
     return word.endswith((",", ";", ":"))
 
 
-def _starts_question(word: str, following: str) -> bool:
+def _awaits_auxiliary(piece: Sequence[str]) -> bool:
+    """A short piece that opens with a wh-word and has not reached its auxiliary yet
+    ("what kind of shifts | do you do"); longer ones are statements ("when I get home I
+    crash | do you ...")."""
+    return (
+        0 < len(piece) <= 4 and piece[0] in _WH_WORDS and not any(w in _AUXILIARIES for w in piece[1:])
+    )
+
+
+def _starts_question(word: str, following: str, after: Sequence[str] = ()) -> bool:
     if word in _WH_WORDS:
+        if following in _QUANTITY_FOLLOWERS:
+            return any(w in _AUXILIARIES for w in after)
         return following in _WH_FOLLOWERS
     if word in {"what's", "how's", "where's", "who's", "why's"}:
         return True
