@@ -15,6 +15,9 @@ each with the text as written and with punctuation and casing removed (trainee t
 the client's context keeps its punctuation as the simulated client writes it), and
 milliseconds per utterance (median, p95) for `code()`.
 
+`turn_code_rules` compares two ways to code a turn of several sentences: whole (what the
+feedback engine does) and by the highest code among its pieces (the engine's former rule).
+
 `trainee_style_check` codes the scenarios' demo lines (hand-coded in
 benchmarks/data/demo_line_codes.tsv, never trained on). AnnoMI has no affirmations, so
 `affirm_check` scores a small set of trainee lines written
@@ -219,6 +222,38 @@ def tfidf_baseline(utterances: Sequence[LabelledUtterance]) -> dict:
     return result
 
 
+def turn_code_rules(coder: CodingMethods, utterances: Sequence[LabelledUtterance]) -> dict:
+    """How to code a turn of several sentences: as one (what the app does) or by the piece.
+
+    The engine cuts a turn into pieces for its counts (questions, reflections). For the
+    turn's own code, coding it whole is compared with the older rule: the highest piece
+    code in ``measures.PRIMARY_CODE_PRIORITY`` (reflection over advice over question).
+    """
+    from trainer.feedback import measures
+
+    result: dict = {}
+    for name, transform in (("with_punctuation", lambda t: t), ("punctuation_and_casing_removed", strip_punctuation_and_case)):
+        gold, whole, by_piece, n_split = [], [], [], 0
+        for u in utterances:
+            text = transform(u.text)
+            gold.append(u.group)
+            whole.append(ANNOMI_MAPPING[coder.code(text, u.context).code])
+            pieces = measures.split_utterances(text) or [text]
+            n_split += len(pieces) > 1
+            coded = []
+            for piece in pieces:
+                verdict = coder.code(piece, u.context)
+                coded.append(measures.UtteranceCode(piece, verdict.code, verdict.confidence))
+            by_piece.append(ANNOMI_MAPPING[measures.primary_code(coded).code])
+        macro = lambda predicted: round(float(np.mean(list(f1_scores(gold, predicted, GROUPS).values()))), 4)
+        result[name] = {
+            "turns_of_several_pieces": n_split,
+            "macro_f1_turn_coded_whole": macro(whole),
+            "macro_f1_highest_piece_code": macro(by_piece),
+        }
+    return result
+
+
 def run_benchmark(coder: CodingMethods, annomi: Path, baseline: bool = False) -> dict:
     utterances = load_annomi(annomi)
     held_out = [u for u in utterances if is_held_out(u.transcript_id)]
@@ -228,6 +263,7 @@ def run_benchmark(coder: CodingMethods, annomi: Path, baseline: bool = False) ->
         "punctuation_and_casing_removed": evaluate(coder, held_out, strip_punctuation_and_case),
         "affirm_check": affirm_check(coder),
         "trainee_style_check": trainee_style_check(coder),
+        "turn_code_rules": turn_code_rules(coder, held_out),
         "ms_per_utterance": timing_ms(coder, held_out),
     }
     if baseline:

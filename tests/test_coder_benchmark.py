@@ -72,3 +72,29 @@ def test_trainee_style_check_reads_every_hand_coded_demo_line(bench):
     assert 0.0 < with_punctuation["group_accuracy"] < 1.0
     assert any("coded reflection" in miss for miss in with_punctuation["misses"])
     assert result["punctuation_and_casing_removed"]["group_accuracy"] < with_punctuation["group_accuracy"]
+
+
+def test_turn_code_rules_tell_whole_turn_coding_from_the_highest_piece(bench):
+    # A reflection then a question, labelled question (the turn's main act): coded whole
+    # the stand-in sees a '?' and says question; by the piece, the reflection outranks it.
+    utterances = [
+        _utterance("You sound tired. What keeps you up?", "question", "question_open"),
+        _utterance("Okay.", "other", "other"),
+    ]
+
+    class ReflectionOrQuestion(QuestionMarkCoder):
+        def probabilities(self, text, context=()):
+            if text.startswith("You sound"):
+                groups = {"question": 0.0, "reflection": 1.0, "therapist_input": 0.0, "other": 0.0}
+                if "?" in text:
+                    groups = {"question": 1.0, "reflection": 0.0, "therapist_input": 0.0, "other": 0.0}
+                subtypes = {code: 0.5 for pair in SUBTYPES.values() for code in pair}
+                return CodeProbabilities(groups=groups, subtypes=subtypes)
+            return super().probabilities(text, context)
+
+    result = bench.turn_code_rules(ReflectionOrQuestion(), utterances)["with_punctuation"]
+    assert result["turns_of_several_pieces"] == 1
+    # Over the four groups (reflection and therapist_input score 0 with no gold examples):
+    # whole gets question and other right -> 0.5; by piece only other -> 0.25.
+    assert result["macro_f1_turn_coded_whole"] == pytest.approx(0.5)
+    assert result["macro_f1_highest_piece_code"] == pytest.approx(0.25)

@@ -51,6 +51,9 @@ CODES = {
     "Work has been piling up and you feel stressed": "reflection_simple",
     "That took courage": "affirm",
     "Bananas are yellow": "gibberish-code",
+    # Whole turns of several utterances: the turn's code is the coder's verdict on it.
+    "Are you sleeping? Do you drink coffee? Is it work": "question_closed",
+    "that sounds hard how long has this been going on": "question_open",
 }
 
 REQUIRED_KEYS = {
@@ -167,14 +170,29 @@ def test_talk_share_and_speaking_rate(engine):
     assert engine.summary()["talk_share"]["value"] == pytest.approx(0.375)
 
 
-def test_unpunctuated_turn_is_split_and_reflection_is_primary(engine):
+def test_unpunctuated_turn_is_split_for_counts_and_coded_whole():
+    coder = FakeCoder(CODES)
+    engine = FeedbackEngine(coder)
     engine.client_turn("I can't sleep.", 0.0, 1.0)
-    feedback = engine.trainee_turn("that sounds hard how long has this been going on",
-                                   2.0, 5.0)
+    text = "that sounds hard how long has this been going on"
+    feedback = engine.trainee_turn(text, 2.0, 5.0)
+    # The pieces give the counts: one reflection, one question ...
     assert [u["code"] for u in feedback["utterance_codes"]] == [
         "reflection_simple", "question_open"]
-    assert feedback["code"] == "reflection_simple"
     assert feedback["questions_in_turn"] == 1
+    # ... the turn's code is the coder's verdict on the whole turn, in the same context,
+    assert feedback["code"] == "question_open"
+    assert coder.calls[-1] == (text, [("client", "I can't sleep.")])
+    # and a turn that reflects does not extend a run of questions.
+    assert feedback["question_run"] == 0
+
+
+def test_whole_turn_code_outside_the_code_set_falls_back_to_the_pieces():
+    coder = FakeCoder({**CODES, "That took courage. You should talk to HR": "gibberish-code"})
+    engine = FeedbackEngine(coder)
+    engine.client_turn("Work is awful.", 0.0, 1.0)
+    feedback = engine.trainee_turn("That took courage. You should talk to HR.", 2.0, 4.0)
+    assert feedback["code"] == "advise"  # advise outranks affirm among the pieces
 
 
 def test_coder_gets_history_as_context():

@@ -94,7 +94,7 @@ class FeedbackEngine:
         """
         state = self._state
         utterances = self._code_utterances(text, list(state.history))
-        primary = m.primary_code(utterances)
+        primary = self._turn_code(text, list(state.history), utterances)
         after_client = state.last_speaker == CLIENT
         client_text = state.client_text
         feeling = m.feeling_capture(client_text, text)
@@ -211,6 +211,23 @@ class FeedbackEngine:
             "nudge_key": nudge.key if nudge else None,
             "talk_share": None if share is None else round(share, 3),
         }
+
+    def _turn_code(
+        self, text: str, context: list[tuple[str, str]], utterances: list[m.UtteranceCode]
+    ) -> m.UtteranceCode:
+        """The code that stands for the whole turn: the coder's verdict on the turn as one.
+
+        The coder learnt from whole AnnoMI turns, each labelled with its main behaviour,
+        and judges a turn better whole than a priority rule over its pieces does (4-class
+        macro-F1 0.743 against 0.641 on held-out AnnoMI, docs/feedback.md). The pieces
+        still give the counts: questions in the turn, reflections, advice.
+        """
+        if len(utterances) == 1:
+            return utterances[0]
+        result = self._coder.code(text, context)
+        if result.code not in m.ALL_CODES:
+            return m.primary_code(utterances)
+        return m.UtteranceCode(text.strip(), result.code, float(result.confidence))
 
     def _code_utterances(
         self, text: str, context: list[tuple[str, str]]
