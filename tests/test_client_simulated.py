@@ -34,10 +34,15 @@ def test_scripted_mode_follows_the_state_machine_exactly():
 
 
 def test_scripted_lines_do_not_repeat_until_exhausted():
+    from trainer.client.scripted import STOCK_LINES
+
     client = SimulatedClient(make_scenario(), None)
     client.opening_line()
-    lines = [" ".join(say(client, "x", ADVICE)) for _ in range(4)]
-    assert lines == ["That's easy to say.", "I've heard that before.", "That's easy to say.", "I've heard that before."]
+    lines = [" ".join(say(client, "x", ADVICE)) for _ in range(7)]
+    # The scenario's two pushback lines, then the three stock ones, then around again
+    # (never the line just said).
+    assert lines[:5] == ["That's easy to say.", "I've heard that before.", *STOCK_LINES["pushback"]]
+    assert lines[5:] == ["That's easy to say.", "I've heard that before."]
 
 
 def test_seed_changes_the_order_but_stays_deterministic():
@@ -288,3 +293,15 @@ def test_prefill_evaluates_the_next_prompts_prefix_without_the_new_turn():
     following = backend.calls[-1]["messages"]
     assert following[: len(backend.warmed)] == backend.warmed
     assert next_prompt != following
+
+
+def test_stock_lines_pass_the_role_check_and_disclose_nothing():
+    from trainer.client.role_check import check_sentence
+    from trainer.client.scripted import STOCK_LINES
+    from trainer.scenarios import layer_disclosed, load_scenarios
+
+    for kind, lines in STOCK_LINES.items():
+        for line in lines:
+            assert check_sentence(line, "Claire").ok, (kind, line)
+            for scenario in load_scenarios():
+                assert layer_disclosed(scenario, line) is None, (scenario.id, line)

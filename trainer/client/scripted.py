@@ -16,6 +16,26 @@ from trainer.scenarios import Scenario
 WITHDRAW_LINES = ("I don't really know.", "I'm not sure.", "I don't know what to say.")
 """Almost-silence: what a client says when shut down (never an empty line or "...")."""
 
+STOCK_LINES = {
+    "share": (
+        "It feels strange, saying it out loud.",
+        "I haven't really put it into words before.",
+        "Yeah. That's where I am with it.",
+    ),
+    "guarded": ("It's fine, honestly.", "Not much to say, really.", "I'm managing."),
+    "pushback": ("That's what everyone says.", "It's not that simple.", "I've heard all this before."),
+    "deflect": ("Can we talk about something else?", "I'd rather not get into that.", "I don't know."),
+    "withdraw": WITHDRAW_LINES,
+}
+"""Scenario-free lines for a stance, for when the client has already said every scripted
+line of its kind (a long stretch of fallbacks): better than saying one again. They
+disclose nothing, so they never move the client's disclosure."""
+
+
+def stock_lines(kind: str) -> tuple[str, ...]:
+    """The stock lines for a scripted kind (the layers surface/deeper/core are "share")."""
+    return STOCK_LINES["share" if kind in ("surface", "deeper", "core") else kind]
+
 
 def scripted_kind(stance: str, layer: str | None) -> str:
     """Which list of lines answers ``stance`` when ``layer`` is what the client may reach."""

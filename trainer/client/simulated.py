@@ -27,7 +27,7 @@ from trainer.client.backend import ChatBackend
 from trainer.client.disclosure import layer_rank
 from trainer.client.prompt import PromptSettings, Turn, build_messages, turn_hint
 from trainer.client.role_check import RoleVerdict, check_sentence, clean_sentence
-from trainer.client.scripted import ScriptedCursor, ScriptedLines, scripted_kind
+from trainer.client.scripted import ScriptedCursor, ScriptedLines, scripted_kind, stock_lines
 from trainer.client.sentences import split_sentences
 from trainer.client.state import ClientState, initial_state, update_state
 from trainer.scenarios import Scenario, layer_disclosed, normalize_text
@@ -308,8 +308,8 @@ class SimulatedClient:
 
     def _scripted_line(self) -> str:
         """The next scripted line for the stance and layer that the client has not said yet
-        (the model may have said it in its own words); once all have been said, any but
-        the last reply."""
+        (the model may have said it in its own words); once all have been said, a stock
+        line for the stance not said yet; failing that, any but the last reply."""
         kind = scripted_kind(self._state.stance, self._state.layer_allowed)
         earlier = [text for speaker, text in self._history if speaker == "client"]
         tried = []
@@ -318,6 +318,9 @@ class SimulatedClient:
             if not _said_before(normalize_text(line), earlier):
                 return line
             tried.append(line)
+        for line in stock_lines(kind):
+            if not _said_before(normalize_text(line), earlier):
+                return line
         fresh = [line for line in tried if normalize_text(line) != normalize_text(self._last_reply)]
         return (fresh or tried)[0]
 
