@@ -29,6 +29,17 @@ NAME = "Claire"
         ("```python", "code"),
         ("def reply(text):", "code"),
         ("import numpy as np", "code"),
+        ("total = count(x);", "code"),
+        ("Sure, I can assist with that.", "helper_talk"),
+        ("I'm glad I could help you understand your feelings.", "helper_talk"),
+        ("Sure, let's start with a straightforward question.", "helper_talk"),
+        ('How about: "Yeah, just talk to someone.', "helper_talk"),
+        ("I understand you're feeling stressed because of your mum.", "therapist_question"),
+        ("Oh, that sounds like a tough job.", "therapist_question"),
+        ("It's always a good idea to join a support group.", "advice"),
+        ("Sleep is crucial to maintaining good mental health.", "advice"),
+        ("Here are three good things to write down every evening:", "advice"),
+        ("You probably need to talk more about it.", "advice"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
         ("xkcdqwrtzpl mnbvcxz", "not_english"),
@@ -128,3 +139,20 @@ def test_own_name_is_third_person_unless_introducing():
     assert check_sentence("That's it, Claire, keep going.", NAME).reason == "third_person"
     assert check_sentence("I'm Claire, by the way.", NAME).ok
     assert check_sentence("My name is Claire.", NAME).ok
+
+
+def test_no_authored_client_line_is_flagged():
+    # Every line a scenario puts in the client's mouth (openings, scripted lines, layer
+    # facts the model is told it may say), cut the way streaming cuts it, must pass.
+    from trainer.client.sentences import split_sentences
+    from trainer.scenarios import LAYERS, load_scenarios
+
+    for scenario in load_scenarios():
+        lines = [*scenario.opening_lines]
+        lines += [line for kind in ("guarded", "surface", "deeper", "core", "pushback", "deflect")
+                  for line in scenario.scripted.lines(kind)]
+        lines += [fact for layer in LAYERS for fact in scenario.layer(layer).facts]
+        for line in lines:
+            for piece in split_sentences([line]):
+                verdict = check_sentence(piece, scenario.persona.name)
+                assert verdict.ok, (scenario.id, verdict.reason, piece)

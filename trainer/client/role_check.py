@@ -48,7 +48,11 @@ _HELPER_TALK = re.compile(
     r"happy to help|glad to help|let me know if|feel free to|i hope this helps|"
     r"is there anything (else )?i can|thank you for sharing|thanks for sharing|sorry to hear|any other questions|"
     r"further clarification|(great|good) (point|question)|here('s| is) (a|an|the) (more |revised |honest )?(version|response|reply)|"
-    r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!])\b",
+    r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!]|"
+    r"i can assist|assist (you )?with|i('d| would) (love|be (happy|glad)) to help|glad i could help|"
+    r"help you understand|let'?s (start|begin|get started) with|how about:|"
+    r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
+    r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
     _I,
 )
 _THERAPIST_QUESTION = re.compile(
@@ -57,7 +61,9 @@ _THERAPIST_QUESTION = re.compile(
     r"can you tell me more|could you tell me more|tell me more about|"
     r"how (are|have) you (been )?(feeling|coping)|it sounds like you|sounds like you('re| are)|"
     r"i hear (that )?you|that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
-    r"what do you think (is|might be) (causing|behind)|how can we)",
+    r"what do you think (is|might be) (causing|behind)|how can we|"
+    r"i understand (your|you'?re|you are|how you|that you)|"
+    r"that sounds like a (very |really )?(tough|hard|difficult|sad|painful) (job|time|situation|story))",
     _I,
 )
 _ADVICE = re.compile(
@@ -66,7 +72,9 @@ _ADVICE = re.compile(
     r"have you (tried|considered|thought about)|i (would )?(recommend|suggest|advise)|my advice|"
     r"it('s| is) (important|essential|crucial|helpful) (to|that you)|try to (take|get|make|talk|reach|practice)|"
     r"consider (talking|seeking|reaching)|(seek|reach out for) (professional )?(help|support)|"
-    r"here are (some|a few)|self-care tips?|remember to)\b",
+    r"here are (some|a few|\w+ (good |great |simple )?(things|tips|ways|steps|ideas))|self-care tips?|remember to|"
+    r"you (probably|really|just) (should|need to|must|ought to)|always a good idea|might be helpful to|"
+    r"(crucial|essential|important|key) (for|to) maintaining|maintaining good|mental health professional)\b",
     _I,
 )
 _STAGE_DIRECTION = re.compile(r"(\*[^*]*\*?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>|\{|\})")
@@ -77,7 +85,7 @@ _SPEAKER_LABEL = re.compile(
 _CODE = re.compile(
     r"(```|`[^`]+`|\bdef \w+\s*\(|^\s*(from \w+ )?import \w+|\bprint\(|#include|\bfunction\s*\(|"
     r"\bconsole\.|\bSELECT\b.*\bFROM\b|\bself\.\w+|\w+\(\)|\breturn\b[^.!?]*;|=>|==|!=|\+\+|\+=|</?\w+>|"
-    r"^\s*(class|for|while|if)\b[^.!?]*:\s*$|[{};]\s*$|^\s*(#|//)\s?\w)",
+    r"^\s*(class|for|while|if)\b[^.!?]*:\s*$|[{}]\s*$|[)\]0-9_]\s*;\s*$|^\s*(#|//)\s?\w)",
 )
 _MARKDOWN = re.compile(r"(\*\*|__|^#{1,6}\s|^\s*[-*+]\s|^\s*\d+[.)]\s|\|.*\|)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
