@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Each rule: (reason, compiled pattern). Patterns run on the sentence as written.
+# Each rule: (reason, compiled pattern). Patterns run on the sentence as written. They end
+# in (?!\w), not \b, so that alternatives ending in punctuation ("something close to:")
+# can match.
 _I = re.IGNORECASE
 
 _AI_TALK = re.compile(
     r"\b(as an? (ai|a\.i\.|language model|assistant|chatbot|virtual)|language model|"
     r"i('| a)m (just )?an? (ai|artificial|assistant|chatbot|bot|program)|artificial intelligence|"
     r"openai|chatgpt|qwen|alibaba|i (can(no|')t|am unable to) (role-?play|pretend)|"
-    r"i('m| am) not able to provide|(real|actual|human) (feelings|emotions) as an)\b",
+    r"i('m| am) not able to provide|(real|actual|human) (feelings|emotions) as an)(?!\w)",
     _I,
 )
 _REFUSAL = re.compile(
@@ -30,17 +32,17 @@ _REFUSAL = re.compile(
 _META = re.compile(
     r"\b(in this reply|(may|might|would|could) say something|something (close to|like):|i would say|i('d| would) say something|"
     r"(the|my) counsell?or (says|said|asks|asked|may|might)|private notes?|notes for playing|role-?play|in character|"
-    r"(may|might) now say|if it feels right)\b",
+    r"(may|might) now say|if it feels right)(?!\w)",
     _I,
 )
 # The turn hint's own wording (prompt.STANCE_INSTRUCTIONS, prompt.MOOD_WORDS) turned into the
 # first person: "I feel a little less wary. I answer honestly." Only phrasings a client
 # would hardly use unprompted are listed; "I feel interrogated" on its own stays allowed.
 _HINT_ECHO = re.compile(
-    r"\b(i (will |'ll )?answer honestly|answers honestly|short,? vague answer|interrogated by the questions|"
+    r"\b(answer(s|ed)? (the question |that )?honestly|short,? vague answer|interrogated by the questions|"
     r"dodges? them|push(es)? back a little|says? only a few words|feelings are running high|"
     r"(a little|a bit|slightly) less (wary|cautious|guarded|on guard|defensive)|wary and on guard|safe enough to be honest|irritated and defensive|"
-    r"shut down and tired)\b",
+    r"shut down and tired)(?!\w)",
     _I,
 )
 _HELPER_TALK = re.compile(
@@ -51,6 +53,8 @@ _HELPER_TALK = re.compile(
     r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!]|"
     r"i can assist|assist (you )?with|i('d| would) (love|be (happy|glad)) to help|glad i could help|"
     r"help you understand|let'?s (start|begin|get started) with|how about:|"
+    r"provide more context|clarify (your|the|my) question|sorry for the confusion|i'?m (glad|happy) (that )?you feel|"
+    r"let'?s talk about what you|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
     _I,
@@ -74,7 +78,7 @@ _ADVICE = re.compile(
     r"consider (talking|seeking|reaching)|(seek|reach out for) (professional )?(help|support)|"
     r"here are (some|a few|\w+ (good |great |simple )?(things|tips|ways|steps|ideas))|self-care tips?|remember to|"
     r"you (probably|really|just) (should|need to|must|ought to)|always a good idea|might be helpful to|"
-    r"(crucial|essential|important|key) (for|to) maintaining|maintaining good|mental health professional)\b",
+    r"(crucial|essential|important|key) (for|to) maintaining|maintaining good|mental health professional)(?!\w)",
     _I,
 )
 _STAGE_DIRECTION = re.compile(r"(\*[^*]*\*?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>|\{|\})")
