@@ -32,6 +32,7 @@ _REFUSAL = re.compile(
 _META = re.compile(
     r"\b(in this reply|(may|might|would|could) say something|something (close to|like):|i would say|i('d| would) say something|"
     r"(the|my) counsell?or (says|said|asks|asked|may|might)|private notes?|notes for playing|role-?play|in character|"
+    r"i'?m (just )?(a|the|your) (trainee )?(counsell?or|therapist)|"
     r"(may|might) now say|if it feels right)(?!\w)",
     _I,
 )
@@ -53,7 +54,9 @@ _HELPER_TALK = re.compile(
     r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!]|"
     r"i can assist|assist (you )?with|i('d| would) (love|be (happy|glad)) to help|glad i could help|"
     r"help you understand|let'?s (start|begin|get started) with|how about:|"
-    r"provide more context|clarify (your|the|my) question|sorry for the confusion|i'?m (glad|happy) (that )?you feel|"
+    r"provide more (context|information)|(enough|more) context|in this context|clarify (your|the|my) question|"
+    r"sorry for the confusion|i'?m (glad|happy) (that )?you( feel|'re feeling| are feeling)|"
+    r"anything i can help with|i can offer you|"
     r"let'?s talk about what you|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
