@@ -49,6 +49,8 @@ NAME = "Claire"
         ("Could you please provide more information about what he's feeling?", "helper_talk"),
         ("Well, as I'm here, I can offer you some advice.", "helper_talk"),
         ("I'm glad you're feeling well.", "helper_talk"),
+        ("Oh no! I'm sorry, but that sounds like a very serious situation.", "therapist_question"),
+        ("You need help right away.", "advice"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
         ("xkcdqwrtzpl mnbvcxz", "not_english"),

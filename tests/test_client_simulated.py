@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from tests.test_client_fixtures import ADVICE, ATTUNED, STACKED, feedback, make_scenario
+from tests.test_client_fixtures import ADVICE, ATTUNED, OPEN_QUESTION, STACKED, feedback, make_scenario
 from trainer.client.backend import ReplayBackend
 from trainer.client.simulated import SimulatedClient
 
@@ -305,3 +305,16 @@ def test_stock_lines_pass_the_role_check_and_disclose_nothing():
             assert check_sentence(line, "Claire").ok, (kind, line)
             for scenario in load_scenarios():
                 assert layer_disclosed(scenario, line) is None, (scenario.id, line)
+
+
+def test_an_opened_layer_the_model_keeps_skipping_is_said_from_the_script():
+    # The model never takes up the suggested deeper facts; after it was offered them
+    # twice, the next reply is the scenario's own deeper line, without asking the model.
+    backend = ReplayBackend(["It's been a long week.", "Work is work.", "The weather has been grim.", "I like my dog."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    replies = [say(client, "x", fb) for fb in (ATTUNED, ATTUNED, OPEN_QUESTION, OPEN_QUESTION)]
+    assert replies[1:3] == [["Work is work."], ["The weather has been grim."]]  # deeper open, not said
+    assert client.state.layer_voiced == "deeper" and len(backend.calls) == 3
+    assert replies[3][0] in make_scenario().scripted.deeper
+    assert client.stats.fallbacks == 1

@@ -70,7 +70,7 @@ _THERAPIST_QUESTION = re.compile(
     r"i hear (that )?you|that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
     r"what do you think (is|might be) (causing|behind)|how can we|"
     r"i understand (your|you'?re|you are|how you|that you)|"
-    r"that sounds like a (very |really )?(tough|hard|difficult|sad|painful) (job|time|situation|story))",
+    r"that sounds like a (very |really )?(tough|hard|difficult|sad|painful|serious) (job|time|situation|story))",
     _I,
 )
 _ADVICE = re.compile(
@@ -80,6 +80,7 @@ _ADVICE = re.compile(
     r"it('s| is) (important|essential|crucial|helpful) (to|that you)|try to (take|get|make|talk|reach|practice)|"
     r"consider (talking|seeking|reaching)|(seek|reach out for) (professional )?(help|support)|"
     r"here are (some|a few|\w+ (good |great |simple )?(things|tips|ways|steps|ideas))|self-care tips?|remember to|"
+    r"you (probably |really |just )?need (professional )?help|"
     r"you (probably|really|just) (should|need to|must|ought to)|always a good idea|might be helpful to|"
     r"(crucial|essential|important|key) (for|to) maintaining|maintaining good|mental health professional)(?!\w)",
     _I,

@@ -30,7 +30,7 @@ from trainer.client.role_check import RoleVerdict, check_sentence, clean_sentenc
 from trainer.client.scripted import ScriptedCursor, ScriptedLines, scripted_kind, stock_lines
 from trainer.client.sentences import split_sentences
 from trainer.client.state import ClientState, initial_state, update_state
-from trainer.scenarios import Scenario, layer_disclosed, normalize_text
+from trainer.scenarios import LAYERS, Scenario, layer_disclosed, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,9 @@ def _shares_span(text: str, other: str, n: int) -> bool:
     return any(tuple(words[i : i + n]) in grams for i in range(len(words) - n + 1))
 
 
+OVERDUE_AFTER_SUGGESTIONS = 2
+"""Replies in which the model was offered a newly opened layer's facts and said none of
+them; the next reply is the scenario's scripted line for that layer."""
 REPEAT_CLAUSE_WORDS = 4
 """A piece this long that the client already said, word for word, is a repeat even when it
 is only a clause: streaming splits a long first sentence at a comma, so the piece being
@@ -234,6 +237,9 @@ class SimulatedClient:
         spoken: list[str] = []
         if self.backend is None:
             source = self._scripted_sentences(self._scripted_line())
+        elif self._disclosure_overdue():
+            self._stats = replace(self._stats, fallbacks=self._stats.fallbacks + 1)
+            source = self._scripted_sentences(self._scripted_line())
         else:
             source = self._model_sentences(cancel)
         try:
@@ -329,6 +335,19 @@ class SimulatedClient:
             if not check_sentence(sentence, self.scenario.persona.name).ok:
                 self._stats = replace(self._stats, role_breaks_shipped=self._stats.role_breaks_shipped + 1)
             yield sentence
+
+    def _disclosure_overdue(self) -> bool:
+        """The trainee opened a layer, the model was offered its facts twice and said none.
+
+        A small model often ignores the suggested line; the trainee who earned the
+        disclosure should still hear it, so the scenario's own line for the layer is said.
+        """
+        kind = scripted_kind(self._state.stance, self._state.layer_allowed)
+        return (
+            kind in LAYERS
+            and layer_rank(kind) > layer_rank(self._state.layer_voiced)
+            and self._suggested.get(kind, 0) >= OVERDUE_AFTER_SUGGESTIONS
+        )
 
     def _suggestion(self) -> str | None:
         """A line the model may say in its own words (only from allowed layers)."""
