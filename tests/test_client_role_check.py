@@ -108,6 +108,7 @@ def test_prompt_echoes_are_caught_as_meta(sentence):
     [
         "I feel a little less wary.",
         "I'm feeling a bit less cautious.",
+        "You're feeling a little more wary.",
         "I answer honestly.",
         "I'm guarded and give a short, vague answer.",
         "I feel interrogated by the questions and dodge them.",
