@@ -133,3 +133,21 @@ def test_pyside_keeps_reference_counts_of_none_and_true(qtbot):
     assert bridge.objectName() == "x"
     assert abs(sys.getrefcount(None) - none_before) < 100
     assert abs(sys.getrefcount(True) - true_before) < 100
+
+
+def test_feedback_notes_show_the_parts_of_a_turn_coded_whole():
+    from trainer.ui.transcript_entry import feedback_notes
+
+    turn = {
+        "code": "question_open",
+        "utterance_codes": [
+            {"text": "That sounds hard.", "code": "reflection_simple", "confidence": 0.8},
+            {"text": "How long has it been going on?", "code": "question_open", "confidence": 0.9},
+        ],
+    }
+    assert feedback_notes(turn) == ["in parts: simple reflection, then open question"]
+    # One piece, or pieces that all carry the turn's code, add nothing.
+    assert feedback_notes({"code": "question_open", "utterance_codes": turn["utterance_codes"][1:]}) == []
+    same = {"code": "question_closed", "utterance_codes": [{"code": "question_closed"}] * 3,
+            "questions_in_turn": 3}
+    assert feedback_notes(same) == ["3 questions at once"]
