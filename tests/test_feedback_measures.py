@@ -423,3 +423,13 @@ def test_band_helpers():
 def test_short_session_has_no_strengths_yet():
     summary = summarize([_record(0, ["reflection_simple"])], 5.0, 5.0).to_dict()
     assert summary["strengths"] == [] and summary["to_practise"] == []
+
+
+def test_telling_part_codes_only_when_the_pieces_say_more_than_the_turn_code():
+    pieces = [{"code": "reflection_simple"}, {"code": "question_open"}]
+    assert m.telling_part_codes({"code": "question_open", "utterance_codes": pieces}) == [
+        "reflection_simple", "question_open"]
+    assert m.telling_part_codes({"code": "question_open", "utterance_codes": pieces[1:]}) == []
+    assert m.telling_part_codes({"code": "question_closed",
+                                 "utterance_codes": [{"code": "question_closed"}] * 2}) == []
+    assert m.telling_part_codes({"code": "other"}) == []

@@ -6,6 +6,7 @@ import sys
 
 from trainer import events as ev
 from trainer.events import TurnState
+from trainer.feedback.measures import telling_part_codes
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -50,6 +51,9 @@ class TranscriptPrinter:
                 parts.append("feeling reflected")
             if fb.get("missed_opportunity"):
                 parts.append("missed opportunity")
+            pieces = telling_part_codes(fb)
+            if pieces:
+                parts.append("in parts: " + ", then ".join(CODE_LABELS.get(c, c) for c in pieces))
             self._print("  ".join(parts))
             if fb.get("nudge"):
                 self._print(f"  Tip: {fb['nudge']}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from statistics import median
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from trainer.feedback.feelings import (
     NEGATIVE_FAMILIES,
@@ -148,6 +148,16 @@ def primary_code(utterances: Sequence[UtteranceCode]) -> UtteranceCode:
         return UtteranceCode("", "other", 0.0)
     rank = {code: i for i, code in enumerate(PRIMARY_CODE_PRIORITY)}
     return min(utterances, key=lambda u: (rank.get(u.code, len(rank)), -u.confidence))
+
+
+def telling_part_codes(feedback: Mapping[str, Any]) -> list[str]:
+    """The codes of a turn's pieces (from its feedback dict), when they say more than the
+    turn's own code: "That sounds hard. How long?" is an open question made of a simple
+    reflection and an open question. Empty for a turn of one piece or of like pieces."""
+    pieces = [p.get("code") for p in feedback.get("utterance_codes") or [] if isinstance(p, Mapping)]
+    if len(pieces) < 2 or set(pieces) == {feedback.get("code")}:
+        return []
+    return [str(code) for code in pieces]
 
 
 def count_codes(utterances: Sequence[UtteranceCode], codes: frozenset[str]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from trainer.feedback.measures import telling_part_codes
 from trainer.ui.code_chip import CodeChip
 from trainer.ui.codes import code_style
 
@@ -26,23 +27,10 @@ def feedback_notes(feedback: dict) -> list[str]:
         notes.append(f"{feedback['questions_in_turn']} questions at once")
     if feedback.get("interrupted"):
         notes.append("interrupted the client")
-    parts = _part_labels(feedback)
+    parts = [code_style(code).label.lower() for code in telling_part_codes(feedback)]
     if parts:
         notes.append("in parts: " + ", then ".join(parts))
     return notes
-
-
-def _part_labels(feedback: dict) -> list[str]:
-    """The codes of a turn's pieces, when they say more than the turn's own code.
-
-    The turn's code is the coder's verdict on the whole turn; its pieces are what the
-    counts (R:Q, questions at once) are made of, so a reflection inside a turn coded as
-    a question is shown here.
-    """
-    pieces = [piece.get("code") for piece in feedback.get("utterance_codes") or [] if isinstance(piece, dict)]
-    if len(pieces) < 2 or set(pieces) == {feedback.get("code")}:
-        return []
-    return [code_style(code).label.lower() for code in pieces]
 
 
 class TranscriptEntry(QFrame):

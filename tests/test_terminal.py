@@ -1,0 +1,25 @@
+"""The terminal transcript printer (trainer/terminal.py)."""
+
+from __future__ import annotations
+
+import io
+
+from trainer import events as ev
+from trainer.scenarios import find_scenario
+from trainer.terminal import TranscriptPrinter
+
+
+def test_feedback_line_shows_the_code_and_a_turns_parts():
+    out = io.StringIO()
+    printer = TranscriptPrinter(find_scenario("burnout-nurse"), out=out)
+    feedback = {
+        "attunement": 64.0,
+        "utterance_codes": [{"code": "reflection_simple"}, {"code": "question_open"}],
+        "code": "question_open",
+        "nudge": "Nice reflection — you named the feeling.",
+    }
+    printer(ev.FeedbackReady(t=0.0, turn_index=0, code="question_open", confidence=0.7, feedback=feedback))
+    assert out.getvalue().splitlines() == [
+        "  [open question 70%]  attunement 64  in parts: simple reflection, then open question",
+        "  Tip: Nice reflection — you named the feeling.",
+    ]
