@@ -51,6 +51,7 @@ NAME = "Claire"
         ("I'm glad you're feeling well.", "helper_talk"),
         ("Oh no! I'm sorry, but that sounds like a very serious situation.", "therapist_question"),
         ("You need help right away.", "advice"),
+        ("It's always okay to feel like you're being ignored.", "therapist_question"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
         ("xkcdqwrtzpl mnbvcxz", "not_english"),

@@ -69,7 +69,7 @@ _THERAPIST_QUESTION = re.compile(
     r"how (are|have) you (been )?(feeling|coping)|it sounds like you|sounds like you('re| are)|"
     r"i hear (that )?you|that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
     r"what do you think (is|might be) (causing|behind)|how can we|"
-    r"i understand (your|you'?re|you are|how you|that you)|"
+    r"i understand (your|you'?re|you are|how you|that you)|it'?s (always |totally |perfectly )?(okay|ok|alright|normal) to feel|"
     r"that sounds like a (very |really )?(tough|hard|difficult|sad|painful|serious) (job|time|situation|story))",
     _I,
 )
