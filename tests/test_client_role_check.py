@@ -117,6 +117,9 @@ def test_prompt_echoes_are_caught_as_meta(sentence):
         "I feel overwhelmed and say only a few words.",
         "My feelings are running high.",
         "I feel safe enough to be honest.",
+        # the model's paraphrase of "wary and on guard", seen in a README run
+        "I feel worried and on guard.",
+        "I'm on guard and a bit nervous.",
     ],
 )
 def test_turn_hint_spoken_in_the_first_person_is_meta(sentence):
@@ -141,6 +144,7 @@ def test_every_stance_instruction_in_the_first_person_is_caught():
         "I'm honestly just tired.",
         "I don't want to say much about it.",
         "Can we change the subject?",
+        "I'm always on guard at work.",
     ],
 )
 def test_ordinary_client_lines_near_the_hint_wording_pass(sentence):

@@ -42,7 +42,7 @@ _META = re.compile(
 _HINT_ECHO = re.compile(
     r"\b(answer(s|ed)? (the question |that )?honestly|short,? vague answer|interrogated by the questions|"
     r"dodges? them|push(es)? back a little|says? only a few words|feelings are running high|"
-    r"(a little|a bit|slightly) (less|more) (wary|cautious|guarded|on guard|defensive)|wary and on guard|safe enough to be honest|irritated and defensive|"
+    r"(a little|a bit|slightly) (less|more) (wary|cautious|guarded|on guard|defensive)|(wary|worried|cautious|guarded|nervous|anxious|uneasy|tense) and on guard|on guard and (a little |a bit |slightly )?(wary|worried|cautious|guarded|nervous|anxious|uneasy|tense)|safe enough to be honest|irritated and defensive|"
     r"shut down and tired)(?!\w)",
     _I,
 )
