@@ -123,6 +123,22 @@ def test_echoes_and_repeats_are_caught():
     assert dict(client.stats.caught_kinds) == {"echo": 1, "repeat": 1}
 
 
+def test_the_trainees_own_question_asked_back_is_an_echo():
+    backend = ReplayBackend(["Absolutely, I'm worn out. What would help?"])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You're worn out. What would help?", ATTUNED) == ["Absolutely, I'm worn out."]
+    assert dict(client.stats.caught_kinds) == {"echo": 1}
+
+
+def test_a_question_of_the_clients_own_is_not_an_echo():
+    backend = ReplayBackend(["I don't know. What do you think would help?"])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You're worn out. What would help?", ATTUNED) == ["I don't know.", "What do you think would help?"]
+    assert client.stats.role_breaks_caught == 0
+
+
 def test_a_repeated_first_clause_is_caught_although_streaming_split_it_off():
     # Streaming cuts a long first sentence at its comma, so the piece checked is a clause
     # of the sentence said before, never equal to it as a whole.

@@ -372,6 +372,10 @@ class SimulatedClient:
         trainee = normalize_text(self._history[-1][1]) if self._history else ""
         if (len(norm.split()) >= 4 and norm in trainee) or _shares_span(norm, trainee, ECHO_SPAN_WORDS):
             return RoleVerdict(False, "echo")
+        # the trainee's own question asked back ("...worn out. What would help?" seen in a
+        # README run): short, so the length rule above misses it
+        if sentence.rstrip().endswith("?") and self._history and norm in _normalized_sentences(self._history[-1][1]):
+            return RoleVerdict(False, "echo")
         if _shares_span(norm, self._hint_text, HINT_SPAN_WORDS):
             return RoleVerdict(False, "meta")
         earlier = [t for s, t in self._history if s == "client"]
