@@ -39,11 +39,13 @@ _META = re.compile(
 # The turn hint's own wording (prompt.STANCE_INSTRUCTIONS, prompt.MOOD_WORDS) turned into the
 # first person: "I feel a little less wary. I answer honestly." Only phrasings a client
 # would hardly use unprompted are listed; "I feel interrogated" on its own stays allowed.
+_WARY = r"(wary|worried|cautious|guarded|nervous|anxious|uneasy|tense)"  # the model paraphrases "wary"
 _HINT_ECHO = re.compile(
     r"\b(answer(s|ed)? (the question |that )?honestly|short,? vague answer|interrogated by the questions|"
     r"dodges? them|push(es)? back a little|says? only a few words|feelings are running high|"
-    r"(a little|a bit|slightly) (less|more) (wary|cautious|guarded|on guard|defensive)|(wary|worried|cautious|guarded|nervous|anxious|uneasy|tense) and on guard|on guard and (a little |a bit |slightly )?(wary|worried|cautious|guarded|nervous|anxious|uneasy|tense)|safe enough to be honest|irritated and defensive|"
-    r"shut down and tired)(?!\w)",
+    r"(a little|a bit|slightly) (less|more) (wary|cautious|guarded|on guard|defensive)|"
+    rf"{_WARY} and on guard|on guard and (a little |a bit |slightly )?{_WARY}|"
+    r"safe enough to be honest|irritated and defensive|shut down and tired)(?!\w)",
     _I,
 )
 _HELPER_TALK = re.compile(
