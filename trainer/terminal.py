@@ -6,23 +6,12 @@ import sys
 
 from trainer import events as ev
 from trainer.events import TurnState
-from trainer.feedback.measures import telling_part_codes
+from trainer.feedback.measures import CODE_LABELS, telling_part_codes
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
     TurnState.TRANSCRIBING: "(transcribing...)",
     TurnState.CLIENT_THINKING: "(client thinking...)",
-}
-
-CODE_LABELS = {
-    "question_open": "open question",
-    "question_closed": "closed question",
-    "reflection_simple": "simple reflection",
-    "reflection_complex": "complex reflection",
-    "affirm": "affirmation",
-    "advise": "advice",
-    "inform": "information",
-    "other": "other",
 }
 
 

@@ -27,6 +27,18 @@ ALL_CODES = (
     "question_open", "question_closed", "reflection_simple", "reflection_complex",
     "affirm", "advise", "inform", "other",
 )
+# The codes in plain words, for text output (terminal, PDF export); the window has its
+# own capitalised labels and colours in trainer/ui/codes.py.
+CODE_LABELS = {
+    "question_open": "open question",
+    "question_closed": "closed question",
+    "reflection_simple": "simple reflection",
+    "reflection_complex": "complex reflection",
+    "affirm": "affirmation",
+    "advise": "advice",
+    "inform": "information",
+    "other": "other",
+}
 
 # Which utterance code stands for the whole turn: a reflection beats a question in the
 # same turn, unsolicited advice beats a question, and so on.

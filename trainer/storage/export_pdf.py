@@ -17,18 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trainer.feedback.measures import CODE_LABELS
 from trainer.storage.records import StoredSession
-
-CODE_LABELS = {
-    "question_open": "open question",
-    "question_closed": "closed question",
-    "reflection_simple": "simple reflection",
-    "reflection_complex": "complex reflection",
-    "affirm": "affirmation",
-    "advise": "advice",
-    "inform": "information",
-    "other": "other",
-}
 
 # (summary key, label, unit) in the order shown.
 SUMMARY_ROWS = (
