@@ -124,3 +124,21 @@ def test_pdf_renders_with_poppler(tmp_path: Path) -> None:
     pages = sorted(p.name for p in tmp_path.glob("page*.png"))
     assert len(pages) >= 2
     assert all(os.path.getsize(tmp_path / p) > 1000 for p in pages)
+
+
+def test_a_window_can_open_after_a_report_was_exported_in_the_same_process():
+    # Qt aborts the process on a widget under a plain QGuiApplication; the report's own
+    # application must not stand in the way of a window opened afterwards.
+    import sys
+
+    script = (
+        "from trainer.storage.export_pdf import ensure_gui_application\n"
+        "ensure_gui_application()\n"
+        "from PySide6.QtWidgets import QWidget\n"
+        "QWidget()\n"
+        "print('window ok')\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert result.returncode == 0 and "window ok" in result.stdout, result.stderr[-500:]

@@ -6,7 +6,8 @@ vector). Then the missed opportunities, the annotated transcript and any supervi
 comments, paginated with QTextDocument. Every page has a footer.
 
 Needs a ``QGuiApplication``; one is created (offscreen when there is no display) if the
-caller has none.
+caller has none. It is a ``QApplication``, so that windows opened later in the same
+process still work (Qt aborts on a widget under a plain QGuiApplication).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def ensure_gui_application() -> Any:
         no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
         if sys.platform.startswith("linux") and no_display and not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        app = QGuiApplication(["trainer-report"])
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication(["trainer-report"])
         _app_ref = app
     return app
 
