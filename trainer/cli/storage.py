@@ -25,21 +25,11 @@ from trainer.storage.paths import (
     DataPaths,
     resolve_data_dir,
 )
+from trainer.feedback.measures import CODE_LABELS
 from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.store import SessionStore, remove_store_files
 
 NEW_PASSPHRASE_ENV = "TRAINER_NEW_PASSPHRASE"
-
-CODE_NAMES = {
-    "question_open": "open question",
-    "question_closed": "closed question",
-    "reflection_simple": "simple reflection",
-    "reflection_complex": "complex reflection",
-    "affirm": "affirmation",
-    "advise": "advice",
-    "inform": "information",
-    "other": "other",
-}
 
 
 class CommandError(Exception):
@@ -163,7 +153,7 @@ def format_transcript(session: StoredSession) -> str:
     for turn in session.turns:
         feedback = turn.get("feedback") or {}
         if turn.get("trainee_text"):
-            tags = [CODE_NAMES.get(str(turn.get("code")), str(turn.get("code") or "uncoded"))]
+            tags = [CODE_LABELS.get(str(turn.get("code")), str(turn.get("code") or "uncoded"))]
             if isinstance(feedback.get("attunement"), (int, float)):
                 tags.append(f"attunement {feedback['attunement']:.0f}")
             if turn.get("branch_of") is not None:

@@ -27,8 +27,8 @@ ALL_CODES = (
     "question_open", "question_closed", "reflection_simple", "reflection_complex",
     "affirm", "advise", "inform", "other",
 )
-# The codes in plain words, for text output (terminal, PDF export); the window has its
-# own capitalised labels and colours in trainer/ui/codes.py.
+# The codes in plain words, for text output (terminal, session listings, PDF export);
+# the window has its own capitalised labels and colours in trainer/ui/codes.py.
 CODE_LABELS = {
     "question_open": "open question",
     "question_closed": "closed question",
