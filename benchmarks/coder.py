@@ -6,7 +6,8 @@ The shipped coder is the blend of the linear and the transformer coder
 (`trainer/feedback/blended_coder.py`); `--components` scores each of the two alone as well.
 
 Held-out transcripts: CRC-32 of transcript_id is 0 mod 5 (`annomi.is_held_out`), about
-20% of the transcripts; the shipped model is trained without them. Figures:
+20% of the transcripts; the shipped model is trained without them. Each was coded by a
+single annotator (how far annotators agree: benchmarks/annotator_agreement.py). Figures:
 - 4-class macro-F1 / per-class F1 (question, reflection, therapist_input, other),
 - open/closed accuracy of the question head on true questions with a subtype label,
 - simple/complex accuracy of the reflection head on true reflections with a subtype label,
