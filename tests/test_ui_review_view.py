@@ -162,8 +162,8 @@ def test_review_of_a_stored_session_with_replay(qtbot, fake_services):
     review = open_in_review(qtbot, window, "s1")
     assert review.table.rowCount() == 5
     code_item = review.table.item(1, 3)
-    assert code_item.text() == "Advise"
-    assert code_item.toolTip() == "Advise — confidence 81%"
+    assert code_item.text() == "Advice"
+    assert code_item.toolTip() == "Advice — confidence 81%"
     assert "missed an opening" in review.table.item(1, 4).text()
     # replay a line that has audio
     review.select_row(1)

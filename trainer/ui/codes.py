@@ -7,27 +7,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trainer.feedback.measures import CODE_LABELS
+
 
 @dataclass(frozen=True)
 class CodeStyle:
     label: str
-    short: str
     background: str
     foreground: str = "#23313f"
 
 
-CODE_STYLES: dict[str, CodeStyle] = {
-    "question_open": CodeStyle("Open question", "Open Q", "#cfe3f7"),
-    "question_closed": CodeStyle("Closed question", "Closed Q", "#f4dfc4"),
-    "reflection_simple": CodeStyle("Simple reflection", "Simple R", "#d4ecd9"),
-    "reflection_complex": CodeStyle("Complex reflection", "Complex R", "#b9e0c4"),
-    "affirm": CodeStyle("Affirm", "Affirm", "#e6dcf5"),
-    "advise": CodeStyle("Advise", "Advise", "#f6d1d1"),
-    "inform": CodeStyle("Inform", "Inform", "#e2e6ea"),
-    "other": CodeStyle("Other", "Other", "#ecebe6"),
+_CODE_COLOURS: dict[str, str] = {
+    "question_open": "#cfe3f7",
+    "question_closed": "#f4dfc4",
+    "reflection_simple": "#d4ecd9",
+    "reflection_complex": "#b9e0c4",
+    "affirm": "#e6dcf5",
+    "advise": "#f6d1d1",
+    "inform": "#e2e6ea",
+    "other": "#ecebe6",
 }
 
-UNKNOWN_CODE = CodeStyle("Not coded", "?", "#eeeeee", "#5b6670")
+# The labels are the plain-word names the terminal, listings and PDF use, capitalised.
+CODE_STYLES: dict[str, CodeStyle] = {
+    code: CodeStyle(CODE_LABELS[code].capitalize(), colour) for code, colour in _CODE_COLOURS.items()
+}
+
+UNKNOWN_CODE = CodeStyle("Not coded", "#eeeeee", "#5b6670")
 
 
 def code_style(code: str | None) -> CodeStyle:
