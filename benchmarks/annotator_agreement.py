@@ -76,10 +76,14 @@ def _spread(values: Sequence[float]) -> dict:
 def annotator_agreement(labels: dict[Key, dict[str, str]]) -> dict:
     keys = sorted(labels)
     annotators = sorted(set.intersection(*(set(v) for v in labels.values())))
-    pairwise = [
-        macro_f1([labels[k][a] for k in keys], [labels[k][b] for k in keys])
+    pair_scores = {
+        (a, b): macro_f1([labels[k][a] for k in keys], [labels[k][b] for k in keys])
         for a, b in itertools.combinations(annotators, 2)
-    ]
+    }
+    pairwise = list(pair_scores.values())
+    mean_with_peers = {
+        a: round(float(np.mean([score for pair, score in pair_scores.items() if a in pair])), 4) for a in annotators
+    }
     against_rest = []
     per_class = []
     for a in annotators:
@@ -92,6 +96,7 @@ def annotator_agreement(labels: dict[Key, dict[str, str]]) -> dict:
         "transcripts": sorted({k[0] for k in keys}, key=int),
         "n_annotators": len(annotators),
         "annotator_vs_annotator_macro_f1": _spread(pairwise),
+        "annotator_vs_annotator_mean_by_annotator": mean_with_peers,
         "annotator_vs_majority_of_the_others_macro_f1": _spread(against_rest),
         "annotator_vs_majority_of_the_others_by_annotator": dict(zip(annotators, (round(x, 4) for x in against_rest))),
         "annotator_vs_majority_of_the_others_f1_per_class": dict(

@@ -53,6 +53,9 @@ def test_one_dissenting_annotator_lowers_only_its_pairs(agreement):
     assert spread["max"] == 1.0
     assert spread["min"] == pytest.approx(dissent, abs=1e-4)
     assert spread["mean"] == pytest.approx((1.0 + 2 * dissent) / 3, abs=1e-4)
+    by_annotator = result["annotator_vs_annotator_mean_by_annotator"]
+    assert by_annotator["0"] == pytest.approx((1.0 + dissent) / 2, abs=1e-4)
+    assert by_annotator["2"] == pytest.approx(dissent, abs=1e-4)
 
 
 def test_coder_is_scored_against_each_annotator_and_the_others_majority(agreement):
