@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "annotator_agreement.py"
+from tests.benchmark_scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def agreement():
-    spec = importlib.util.spec_from_file_location("annotator_agreement", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("annotator_agreement")
 
 
 def test_majority_breaks_ties_in_group_order(agreement):
@@ -30,6 +26,15 @@ def _labels(rows):
     return {("7", i): {str(a): label for a, label in enumerate(row)} for i, row in enumerate(rows)}
 
 
+# Annotators 0 and 1 agree on all four utterances; annotator 2 calls the reflection a question.
+ONE_DISSENT = [
+    ["question", "question", "question"],
+    ["reflection", "reflection", "question"],
+    ["therapist_input", "therapist_input", "therapist_input"],
+    ["other", "other", "other"],
+]
+
+
 def test_three_annotators_who_agree_fully_score_one(agreement):
     labels = _labels([["question"] * 3, ["reflection"] * 3, ["therapist_input"] * 3, ["other"] * 3])
     result = agreement.annotator_agreement(labels)
@@ -39,14 +44,7 @@ def test_three_annotators_who_agree_fully_score_one(agreement):
 
 
 def test_one_dissenting_annotator_lowers_only_its_pairs(agreement):
-    # Annotators 0 and 1 agree on all four; annotator 2 calls the reflection a question.
-    labels = _labels([
-        ["question", "question", "question"],
-        ["reflection", "reflection", "question"],
-        ["therapist_input", "therapist_input", "therapist_input"],
-        ["other", "other", "other"],
-    ])
-    result = agreement.annotator_agreement(labels)
+    result = agreement.annotator_agreement(_labels(ONE_DISSENT))
     # Pair (0, 1): 1.0. Pairs with annotator 2: question F1 2/3, reflection 0, the other two 1.
     dissent = (2 / 3 + 0 + 1 + 1) / 4
     spread = result["annotator_vs_annotator_macro_f1"]
@@ -59,12 +57,7 @@ def test_one_dissenting_annotator_lowers_only_its_pairs(agreement):
 
 
 def test_coder_is_scored_against_each_annotator_and_the_others_majority(agreement):
-    labels = _labels([
-        ["question", "question", "question"],
-        ["reflection", "reflection", "question"],
-        ["therapist_input", "therapist_input", "therapist_input"],
-        ["other", "other", "other"],
-    ])
+    labels = _labels(ONE_DISSENT)
     agreeing_with_majority = {("7", 0): "question", ("7", 1): "reflection", ("7", 2): "therapist_input", ("7", 3): "other"}
     result = agreement.coder_agreement(labels, agreeing_with_majority)
     assert result["coder_vs_annotator_macro_f1"]["max"] == 1.0

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from trainer.feedback.coder import CodeProbabilities, CodingMethods, SUBTYPES
 from trainer.feedback.training.annomi import LabelledUtterance
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "coder.py"
+from tests.benchmark_scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("coder_benchmark", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("coder")
 
 
 def test_f1_scores_match_a_hand_count(bench):
