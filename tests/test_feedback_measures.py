@@ -420,6 +420,21 @@ def test_band_helpers():
     assert band_higher_is_better(None, 0.4, 0.5) is None
 
 
+def test_typed_session_is_not_praised_for_letting_the_client_finish():
+    # Weak on almost everything, so "no interruptions" would be a top strength if counted;
+    # without speech timings (typed answers) interruptions cannot happen, so it must not be.
+    def weak_turn(i, **timing):
+        return _record(i, ["question_closed", "advise"], righting_reflex_severity=1,
+                       feeling_reflected=False, content_reflected=False,
+                       closed_question_run=i + 1, attunement=10.0, **timing)
+
+    typed = summarize([weak_turn(i, latency_ms=None) for i in range(4)], 0.0, 0.0).to_dict()
+    assert typed["strengths"]
+    assert "let the client finish" not in " ".join(typed["strengths"] + typed["to_practise"])
+    spoken = summarize([weak_turn(i) for i in range(4)], 30.0, 70.0).to_dict()
+    assert "You let the client finish every time before you spoke." in spoken["strengths"]
+
+
 def test_short_session_has_no_strengths_yet():
     summary = summarize([_record(0, ["reflection_simple"])], 5.0, 5.0).to_dict()
     assert summary["strengths"] == [] and summary["to_practise"] == []

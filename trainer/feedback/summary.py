@@ -361,16 +361,18 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
              "You tracked the client's words closely; now go a step further and guess at "
              "what it means to them (a complex reflection)."),
         ))
-    i = s.interruptions
-    dims.append(_Dimension(
-        "interruptions", 1.0 if i == 0 else 0.4 if i == 1 else 0.0,
-        ("You let the client finish every time before you spoke." if i == 0 else
-         f"You mostly let the client finish (you came in early {_times(i)})."),
-        (f"You started speaking before the client had finished {_times(i)}; wait for "
-         "the pause at the end of their sentence." if i else
-         "Try letting a short silence sit after the client finishes; they often add "
-         "something important."),
-    ))
+    # Interruptions come from speech timings: a typed session has none to praise or fault.
+    if s.median_latency_ms is not None or s.talk_share is not None:
+        i = s.interruptions
+        dims.append(_Dimension(
+            "interruptions", 1.0 if i == 0 else 0.4 if i == 1 else 0.0,
+            ("You let the client finish every time before you spoke." if i == 0 else
+             f"You mostly let the client finish (you came in early {_times(i)})."),
+            (f"You started speaking before the client had finished {_times(i)}; wait for "
+             "the pause at the end of their sentence." if i else
+             "Try letting a short silence sit after the client finishes; they often add "
+             "something important."),
+        ))
     st = s.stacked_question_turns
     dims.append(_Dimension(
         "stacked", 1.0 if st == 0 else 0.4 if st == 1 else 0.0,
