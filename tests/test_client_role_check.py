@@ -49,6 +49,9 @@ NAME = "Claire"
         ("Could you please provide more information about what he's feeling?", "helper_talk"),
         ("Well, as I'm here, I can offer you some advice.", "helper_talk"),
         ("I'm glad you're feeling well.", "helper_talk"),
+        # two slips of the default model in a screenshot run (Priya, just-tell-me)
+        ("I'm sorry, I don't have the time or resources to share your list.", "refusal"),
+        ("I'll be ready to answer your questions.", "helper_talk"),
         ("Oh no! I'm sorry, but that sounds like a very serious situation.", "therapist_question"),
         ("You need help right away.", "advice"),
         ("It's always okay to feel like you're being ignored.", "therapist_question"),
@@ -75,6 +78,9 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "Honestly? I don't really know.",
         "I keep thinking I'm not safe to be a nurse anymore.",
         "I'm sorry, I'm taking up your time.",
+        "I don't have the time to exercise anymore.",
+        "I'm sorry, I don't have the energy for this.",
+        "I'm happy to answer, it's just hard to explain.",
         "I suppose so.",
     ],
 )

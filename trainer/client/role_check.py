@@ -26,7 +26,8 @@ _AI_TALK = re.compile(
 _REFUSAL = re.compile(
     r"(\bi('m| am) sorry,? (but )?i (can('|no)?t|cannot|am unable|won't)|\bi can('|no)?t (assist|help) (you )?with|"
     r"\bi cannot (assist|help|continue|comply|do that|provide)|\bcan't (continue|comply|follow your|do that)|"
-    r"\bi('m| am) (unable|not able) to (assist|help|comply|continue|provide)|\bi didn't understand what you)",
+    r"\bi('m| am) (unable|not able) to (assist|help|comply|continue|provide)|\bi didn't understand what you|"
+    r"\bi (don't|do not) have the (time or resources|resources|ability|capability) to (share|provide|help|assist|access))",
     _I,
 )
 _META = re.compile(
@@ -58,7 +59,7 @@ _HELPER_TALK = re.compile(
     r"help you understand|let'?s (start|begin|get started) with|how about:|"
     r"provide more (context|information)|(enough|more) context|in this context|clarify (your|the|my) question|"
     r"sorry for the confusion|i'?m (glad|happy) (that )?you( feel|'re feeling| are feeling)|"
-    r"anything i can help with|i can offer you|"
+    r"anything i can help with|i can offer you|(ready|happy|glad) to answer (your|any) (questions|queries)|"
     r"let'?s talk about what you|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
