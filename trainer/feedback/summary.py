@@ -272,6 +272,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _none_is_best(count: int) -> float:
+    """Performance for a slip to avoid: none 1.0, once 0.4, more 0.0."""
+    return 1.0 if count == 0 else 0.4 if count == 1 else 0.0
+
+
 def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
     dims: list[_Dimension] = []
     r, q = s.reflections, s.questions
@@ -365,7 +370,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
     if s.median_latency_ms is not None or s.talk_share is not None:
         i = s.interruptions
         dims.append(_Dimension(
-            "interruptions", 1.0 if i == 0 else 0.4 if i == 1 else 0.0,
+            "interruptions", _none_is_best(i),
             ("You let the client finish every time before you spoke." if i == 0 else
              f"You mostly let the client finish (you came in early {_times(i)})."),
             (f"You started speaking before the client had finished {_times(i)}; wait for "
@@ -375,7 +380,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         ))
     st = s.stacked_question_turns
     dims.append(_Dimension(
-        "stacked", 1.0 if st == 0 else 0.4 if st == 1 else 0.0,
+        "stacked", _none_is_best(st),
         ("You asked one question at a time, leaving room to answer." if st == 0 else
          f"You mostly asked one question at a time (stacked {_times(st)})."),
         (f"You stacked two or more questions in one turn {_times(st)}; ask one and "
