@@ -69,13 +69,22 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return float(np.mean(list(f1_scores(gold, predicted, GROUPS).values())))
 
 
+def _annotators(labels: dict[Key, dict[str, str]]) -> list[str]:
+    return sorted(set.intersection(*(set(v) for v in labels.values())))
+
+
+def _majority_without(labels: dict[Key, dict[str, str]], keys: Sequence[Key], left_out: str) -> list[str]:
+    """Per utterance, the majority label of every annotator but `left_out`."""
+    return [majority([label for other, label in labels[k].items() if other != left_out]) for k in keys]
+
+
 def _spread(values: Sequence[float]) -> dict:
     return {"mean": round(float(np.mean(values)), 4), "min": round(min(values), 4), "max": round(max(values), 4)}
 
 
 def annotator_agreement(labels: dict[Key, dict[str, str]]) -> dict:
     keys = sorted(labels)
-    annotators = sorted(set.intersection(*(set(v) for v in labels.values())))
+    annotators = _annotators(labels)
     pair_scores = {
         (a, b): macro_f1([labels[k][a] for k in keys], [labels[k][b] for k in keys])
         for a, b in itertools.combinations(annotators, 2)
@@ -87,7 +96,7 @@ def annotator_agreement(labels: dict[Key, dict[str, str]]) -> dict:
     against_rest = []
     per_class = []
     for a in annotators:
-        rest = [majority([label for other, label in labels[k].items() if other != a]) for k in keys]
+        rest = _majority_without(labels, keys, a)
         own = [labels[k][a] for k in keys]
         against_rest.append(macro_f1(rest, own))
         per_class.append(list(f1_scores(rest, own, GROUPS).values()))
@@ -107,13 +116,10 @@ def annotator_agreement(labels: dict[Key, dict[str, str]]) -> dict:
 
 def coder_agreement(labels: dict[Key, dict[str, str]], predicted: dict[Key, str]) -> dict:
     keys = sorted(labels)
-    annotators = sorted(set.intersection(*(set(v) for v in labels.values())))
+    annotators = _annotators(labels)
     guesses = [predicted[k] for k in keys]
     against_each = [macro_f1([labels[k][a] for k in keys], guesses) for a in annotators]
-    against_nine = [
-        macro_f1([majority([label for other, label in labels[k].items() if other != a]) for k in keys], guesses)
-        for a in annotators
-    ]
+    against_nine = [macro_f1(_majority_without(labels, keys, a), guesses) for a in annotators]
     return {
         "coder_vs_annotator_macro_f1": _spread(against_each),
         "coder_vs_majority_of_nine_macro_f1": _spread(against_nine),
@@ -130,24 +136,25 @@ def parse_fold_model(value: str) -> tuple[int, Path, Path]:
 
 
 def code_with_fold_models(
-    annomi: Path, keys: Sequence[Key], fold_models: dict[int, tuple[Path, Path]], strip: bool = False
-) -> dict[Key, str]:
-    """Each utterance coded by the blend trained without its transcript's fold.
-
-    strip: remove punctuation and casing from the utterance first, as in benchmarks/coder.py.
-    """
+    annomi: Path, keys: Sequence[Key], fold_models: dict[int, tuple[Path, Path]]
+) -> tuple[dict[Key, str], dict[Key, str]]:
+    """Each utterance coded by the blend trained without its transcript's fold: the groups
+    for the text as written, and for it with punctuation and casing removed (as in
+    benchmarks/coder.py)."""
     wanted = set(keys)
     missing = sorted({fold_of(t) for t, _ in wanted} - set(fold_models))
     if missing:
         raise SystemExit(f"no --fold-model for fold(s) {missing}: their transcripts must be coded by a model trained without them")
     coders = {fold: BlendedCoder.load(linear, transformer) for fold, (linear, transformer) in fold_models.items()}
-    predicted = {}
+    as_written: dict[Key, str] = {}
+    stripped: dict[Key, str] = {}
     for u in load_annomi(annomi):
         key = (u.transcript_id, u.utterance_id)
         if key in wanted:
-            text = strip_punctuation_and_case(u.text) if strip else u.text
-            predicted[key] = ANNOMI_MAPPING[coders[fold_of(u.transcript_id)].code(text, u.context).code]
-    return predicted
+            coder = coders[fold_of(u.transcript_id)]
+            as_written[key] = ANNOMI_MAPPING[coder.code(u.text, u.context).code]
+            stripped[key] = ANNOMI_MAPPING[coder.code(strip_punctuation_and_case(u.text), u.context).code]
+    return as_written, stripped
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,11 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     result["folds"] = sorted({fold_of(t) for t, _ in labels})
     if args.fold_model:
         fold_models = {fold: (linear, transformer) for fold, linear, transformer in args.fold_model}
-        keys = sorted(labels)
-        result["coder_with_punctuation"] = coder_agreement(labels, code_with_fold_models(args.annomi, keys, fold_models))
-        result["coder_punctuation_and_casing_removed"] = coder_agreement(
-            labels, code_with_fold_models(args.annomi, keys, fold_models, strip=True)
-        )
+        as_written, stripped = code_with_fold_models(args.annomi, sorted(labels), fold_models)
+        result["coder_with_punctuation"] = coder_agreement(labels, as_written)
+        result["coder_punctuation_and_casing_removed"] = coder_agreement(labels, stripped)
     print(json.dumps(result, indent=2))
     return 0
 
