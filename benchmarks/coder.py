@@ -20,7 +20,9 @@ milliseconds per utterance (median, p95) for `code()`.
 feedback engine does) and by the highest code among its pieces (the engine's former rule).
 
 `trainee_style_check` codes the scenarios' demo lines (hand-coded in
-benchmarks/data/demo_line_codes.tsv, never trained on). AnnoMI has no affirmations, so
+benchmarks/data/demo_line_codes.tsv, never trained on); `counselling_lines_check` codes
+trainee responses from everyday counselling written and coded by a separate author
+(benchmarks/data/counselling_line_codes.tsv, never trained on). AnnoMI has no affirmations, so
 `affirm_check` scores a small set of trainee lines written
 for this benchmark only (never trained on): affirmations must come out `affirm`, the
 others must not. `--baseline` adds a plain TF-IDF (word 1-2-grams) + logistic regression
@@ -181,6 +183,51 @@ def trainee_style_check(coder: CodingMethods, path: Path = DEMO_LINE_CODES) -> d
         if raw.strip() and not raw.startswith("#"):
             scenario_id, code, text = raw.split("\t")
             rows.append((find_scenario(scenario_id).opening_lines[0], code, text))
+    return score_hand_coded(coder, rows)
+
+
+COUNSELLING_LINE_CODES = Path(__file__).resolve().parent / "data" / "counselling_line_codes.tsv"
+
+
+def counselling_lines_check(coder: CodingMethods, path: Path = COUNSELLING_LINE_CODES) -> dict:
+    """Trainee responses in everyday counselling (grief, anxiety, work, family), hand-coded.
+
+    Written for this benchmark by a separate author who never saw the training examples,
+    each line as `code<TAB>client turn<TAB>trainee response`; never trained on. Outside
+    AnnoMI's health-behaviour topics, and rich in what AnnoMI lacks: sympathy, feeling
+    reflections ("That must be so hard"), normalising information. Lines that match one
+    of our written training examples (stock phrases such as "take your time") are left out
+    and counted, so the check stays on unseen text.
+    """
+    seen = written_training_texts()
+    rows, n_seen = [], 0
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            code, client, text = raw.split("\t")
+            if strip_punctuation_and_case(text) in seen:
+                n_seen += 1  # a stock phrase ("take your time") we also wrote for training
+                continue
+            rows.append((client, code, text))
+    return {**score_hand_coded(coder, rows), "n_left_out_as_also_in_training": n_seen}
+
+
+def written_training_texts() -> set[str]:
+    """Our own training examples' trainee lines, punctuation and casing removed."""
+    from trainer.feedback.training.train_coder import AFFIRMATIONS_FILE, TRAINEE_EXAMPLES_FILE
+
+    texts = set()
+    for raw in AFFIRMATIONS_FILE.read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            texts.add(strip_punctuation_and_case(raw))
+    for raw in TRAINEE_EXAMPLES_FILE.read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            texts.add(strip_punctuation_and_case(raw.split("\t")[-1]))
+    return texts
+
+
+def score_hand_coded(coder: CodingMethods, rows: Sequence[tuple[str, str, str]]) -> dict:
+    """Group and code accuracy over (client turn, code, trainee text) rows, as written and
+    with punctuation and casing removed; the misses are listed."""
     result: dict = {"n_lines": len(rows)}
     for name, transform in (("with_punctuation", lambda t: t), ("punctuation_and_casing_removed", strip_punctuation_and_case)):
         got = [coder.code(transform(text), [("client", client)]).code for client, _code, text in rows]
@@ -264,6 +311,7 @@ def run_benchmark(coder: CodingMethods, annomi: Path, baseline: bool = False) ->
         "punctuation_and_casing_removed": evaluate(coder, held_out, strip_punctuation_and_case),
         "affirm_check": affirm_check(coder),
         "trainee_style_check": trainee_style_check(coder),
+        "counselling_lines_check": counselling_lines_check(coder),
         "turn_code_rules": turn_code_rules(coder, held_out),
         "ms_per_utterance": timing_ms(coder, held_out),
     }
@@ -296,8 +344,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.components:
         result["linear_coder_alone"] = score_only(coder.linear, args.annomi)
         result["linear_coder_alone"]["trainee_style_check"] = trainee_style_check(coder.linear)
+        result["linear_coder_alone"]["counselling_lines_check"] = counselling_lines_check(coder.linear)
         result["transformer_coder_alone"] = score_only(coder.transformer, args.annomi)
         result["transformer_coder_alone"]["trainee_style_check"] = trainee_style_check(coder.transformer)
+        result["transformer_coder_alone"]["counselling_lines_check"] = counselling_lines_check(coder.transformer)
     result["model_load_ms"] = round(load_ms, 1)
     transformer = args.transformer_model or TRANSFORMER_PATH
     files = [args.model or LINEAR_PATH, transformer, transformer.parent / TOKENIZER_FILE]

@@ -68,6 +68,21 @@ def test_trainee_style_check_reads_every_hand_coded_demo_line(bench):
     assert result["punctuation_and_casing_removed"]["group_accuracy"] < with_punctuation["group_accuracy"]
 
 
+def test_counselling_lines_check_reads_every_hand_coded_line_with_a_known_code(bench):
+    from trainer.feedback.coder import CODES
+
+    lines = [raw.split("\t") for raw in bench.COUNSELLING_LINE_CODES.read_text(encoding="utf-8").splitlines()
+             if raw.strip() and not raw.startswith("#")]
+    assert all(len(fields) == 3 and fields[0] in CODES for fields in lines)
+    assert {fields[0] for fields in lines} == set(CODES)  # every code is checked
+    result = bench.counselling_lines_check(QuestionMarkCoder())
+    seen = bench.written_training_texts()
+    in_training = sum(bench.strip_punctuation_and_case(fields[2]) in seen for fields in lines)
+    assert result["n_left_out_as_also_in_training"] == in_training
+    assert result["n_lines"] == len(lines) - in_training
+    assert 0.0 < result["with_punctuation"]["group_accuracy"] < 1.0
+
+
 def test_turn_code_rules_tell_whole_turn_coding_from_the_highest_piece(bench):
     # A reflection then a question, labelled question (the turn's main act): coded whole
     # the stand-in sees a '?' and says question; by the piece, the reflection outranks it.
