@@ -435,6 +435,20 @@ def test_typed_session_is_not_praised_for_letting_the_client_finish():
     assert "You let the client finish every time before you spoke." in spoken["strengths"]
 
 
+def test_a_session_without_advice_is_not_told_to_keep_asking_permission():
+    # The README's typed session: good codes, no advice at all, the client's words not
+    # picked up. The advice skill (perfect) fills the third practise slot; its tip must
+    # not presume the trainee asked permission, which never came up.
+    codes = [["question_open"], ["reflection_complex"], ["other"], ["reflection_complex"]]
+    turns = [_record(i, c, content_reflected=False, attunement=45.0, latency_ms=None)
+             for i, c in enumerate(codes)]
+    practise = summarize(turns, 0.0, 0.0).to_dict()["to_practise"]
+    advice_tip = [tip for tip in practise if "permission" in tip or "ask first" in tip]
+    assert advice_tip, practise
+    assert not any(tip.startswith("Keep asking") for tip in advice_tip)
+    assert advice_tip[0].startswith("When you do have an idea to offer, ask first")
+
+
 def test_short_session_has_no_strengths_yet():
     summary = summarize([_record(0, ["reflection_simple"])], 5.0, 5.0).to_dict()
     assert summary["strengths"] == [] and summary["to_practise"] == []

@@ -329,8 +329,9 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
          f"You mostly held back advice (unasked-for advice {_times(n)})."),
         (f"You gave advice or information without asking first {_times(n)}; try \"Would "
          "it be OK if I shared an idea?\" and wait for a yes." if n else
-         "Keep asking permission before offering ideas, and ask what the client makes "
-         "of them afterwards."),
+         # No advice given: "keep asking" would praise asking that never happened.
+         "When you do have an idea to offer, ask first (\"Would it be OK if I shared "
+         "something?\") and afterwards ask what the client makes of it."),
     ))
     if s.feeling_capture_rate is not None:
         k = round(s.feeling_capture_rate * feeling_turns)
