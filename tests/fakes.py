@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trainer.audio.vad import BLOCK_SAMPLES, SAMPLE_RATE
+from trainer.feedback.coder import SUBTYPES, CodeProbabilities, CodingMethods
 
 
 def tone(seconds: float, amplitude: float = 0.3, freq: float = 220.0) -> np.ndarray:
@@ -159,3 +160,16 @@ class EventLog:
     def wait_for(self, predicate, timeout: float = 10.0) -> bool:
         with self._condition:
             return self._condition.wait_for(lambda: predicate(self), timeout)
+
+
+class QuestionMarkCoder(CodingMethods):
+    """Codes anything with a '?' as an open question, everything else as other: a coder
+    whose every verdict a benchmark test can work out by hand."""
+
+    def probabilities(self, text, context=()):
+        question = "?" in text
+        groups = {"question": 0.9 if question else 0.0, "reflection": 0.0, "therapist_input": 0.0,
+                  "other": 0.1 if question else 1.0}
+        subtypes = {code: 0.5 for pair in SUBTYPES.values() for code in pair}
+        subtypes.update(question_open=0.9, question_closed=0.1, affirm=0.1, other=0.9)
+        return CodeProbabilities(groups=groups, subtypes=subtypes)

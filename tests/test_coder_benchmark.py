@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.feedback.coder import CodeProbabilities, CodingMethods, SUBTYPES
+from trainer.feedback.coder import CodeProbabilities, SUBTYPES
 from trainer.feedback.training.annomi import LabelledUtterance
 
 from tests.benchmark_scripts import load_benchmark
+from tests.fakes import QuestionMarkCoder
 
 
 @pytest.fixture(scope="module")
@@ -24,17 +25,6 @@ def test_f1_scores_match_a_hand_count(bench):
     assert scores["reflection"] == pytest.approx(2 / 3)
     assert scores["other"] == 0.0
 
-
-class QuestionMarkCoder(CodingMethods):
-    """Codes anything with a '?' as an open question, everything else as other."""
-
-    def probabilities(self, text, context=()):
-        question = "?" in text
-        groups = {"question": 0.9 if question else 0.0, "reflection": 0.0, "therapist_input": 0.0,
-                  "other": 0.1 if question else 1.0}
-        subtypes = {code: 0.5 for pair in SUBTYPES.values() for code in pair}
-        subtypes.update(question_open=0.9, question_closed=0.1, affirm=0.1, other=0.9)
-        return CodeProbabilities(groups=groups, subtypes=subtypes)
 
 
 def _utterance(text: str, group: str, code: str | None) -> LabelledUtterance:

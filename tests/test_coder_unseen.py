@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.feedback.coder import CodeProbabilities, CodingMethods, SUBTYPES
-
 from tests.benchmark_scripts import load_benchmark
+from tests.fakes import QuestionMarkCoder
 
 
 @pytest.fixture(scope="module")
 def bench():
     return load_benchmark("coder_unseen")
 
-
-class QuestionMarkCoder(CodingMethods):
-    """Anything with a '?' is an open question, everything else other."""
-
-    def probabilities(self, text, context=()):
-        question = "?" in text
-        groups = {"question": 1.0 if question else 0.0, "reflection": 0.0, "therapist_input": 0.0,
-                  "other": 0.0 if question else 1.0}
-        subtypes = {code: 0.5 for pair in SUBTYPES.values() for code in pair}
-        subtypes.update(question_open=0.9, question_closed=0.1, affirm=0.1, other=0.9)
-        return CodeProbabilities(groups=groups, subtypes=subtypes)
 
 
 CSV = (
