@@ -176,6 +176,11 @@ def trainee_style_check(coder: CodingMethods, path: Path = DEMO_LINE_CODES) -> d
     with punctuation and casing removed. Small (42 lines) and coded by us: a check that
     the coder carries over to how trainees talk, not a benchmark of its own.
     """
+    return score_hand_coded(coder, read_demo_lines(path))
+
+
+def read_demo_lines(path: Path = DEMO_LINE_CODES) -> list[tuple[str, str, str]]:
+    """(client turn, code, trainee text): each line with its scenario's opening line."""
     from trainer.scenarios import find_scenario
 
     rows = []
@@ -183,7 +188,7 @@ def trainee_style_check(coder: CodingMethods, path: Path = DEMO_LINE_CODES) -> d
         if raw.strip() and not raw.startswith("#"):
             scenario_id, code, text = raw.split("\t")
             rows.append((find_scenario(scenario_id).opening_lines[0], code, text))
-    return score_hand_coded(coder, rows)
+    return rows
 
 
 COUNSELLING_LINE_CODES = Path(__file__).resolve().parent / "data" / "counselling_line_codes.tsv"
@@ -199,6 +204,13 @@ def counselling_lines_check(coder: CodingMethods, path: Path = COUNSELLING_LINE_
     of our written training examples (stock phrases such as "take your time") are left out
     and counted, so the check stays on unseen text.
     """
+    rows, n_seen = read_counselling_lines(path)
+    return {**score_hand_coded(coder, rows), "n_left_out_as_also_in_training": n_seen}
+
+
+def read_counselling_lines(path: Path = COUNSELLING_LINE_CODES) -> tuple[list[tuple[str, str, str]], int]:
+    """(client turn, code, trainee text) rows not among our training examples, and how
+    many were left out for being there."""
     seen = written_training_texts()
     rows, n_seen = [], 0
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -208,7 +220,7 @@ def counselling_lines_check(coder: CodingMethods, path: Path = COUNSELLING_LINE_
                 n_seen += 1  # a stock phrase ("take your time") we also wrote for training
                 continue
             rows.append((client, code, text))
-    return {**score_hand_coded(coder, rows), "n_left_out_as_also_in_training": n_seen}
+    return rows, n_seen
 
 
 def written_training_texts() -> set[str]:
@@ -230,13 +242,18 @@ def score_hand_coded(coder: CodingMethods, rows: Sequence[tuple[str, str, str]])
     with punctuation and casing removed; the misses are listed."""
     result: dict = {"n_lines": len(rows)}
     for name, transform in (("with_punctuation", lambda t: t), ("punctuation_and_casing_removed", strip_punctuation_and_case)):
-        got = [coder.code(transform(text), [("client", client)]).code for client, _code, text in rows]
-        result[name] = {
-            "group_accuracy": round(float(np.mean([ANNOMI_MAPPING[g] == ANNOMI_MAPPING[c] for g, (_, c, _) in zip(got, rows)])), 4),
-            "code_accuracy": round(float(np.mean([g == c for g, (_, c, _) in zip(got, rows)])), 4),
-            "misses": [f"{text} -> {g} (coded {c})" for g, (_, c, text) in zip(got, rows) if ANNOMI_MAPPING[g] != ANNOMI_MAPPING[c]],
-        }
+        result[name] = hand_coded_accuracy(coder, [(client, code, transform(text)) for client, code, text in rows])
     return result
+
+
+def hand_coded_accuracy(coder: CodingMethods, rows: Sequence[tuple[str, str, str]]) -> dict:
+    """Group and code accuracy of the coder on (client turn, code, trainee text) rows."""
+    got = [coder.code(text, [("client", client)]).code for client, _code, text in rows]
+    return {
+        "group_accuracy": round(float(np.mean([ANNOMI_MAPPING[g] == ANNOMI_MAPPING[c] for g, (_, c, _) in zip(got, rows)])), 4),
+        "code_accuracy": round(float(np.mean([g == c for g, (_, c, _) in zip(got, rows)])), 4),
+        "misses": [f"{text} -> {g} (coded {c})" for g, (_, c, text) in zip(got, rows) if ANNOMI_MAPPING[g] != ANNOMI_MAPPING[c]],
+    }
 
 
 def tfidf_baseline(utterances: Sequence[LabelledUtterance]) -> dict:
