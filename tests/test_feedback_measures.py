@@ -462,3 +462,12 @@ def test_telling_part_codes_only_when_the_pieces_say_more_than_the_turn_code():
     assert m.telling_part_codes({"code": "question_closed",
                                  "utterance_codes": [{"code": "question_closed"}] * 2}) == []
     assert m.telling_part_codes({"code": "other"}) == []
+
+
+def test_code_label_marks_a_code_below_the_confidence_floor_as_a_guess():
+    assert m.code_label("advise", 0.8) == "advice"
+    assert m.code_label("advise", m.TENTATIVE_BELOW) == "advice"
+    assert m.code_label("advise", m.TENTATIVE_BELOW - 0.01) == "advice?"
+    assert m.code_label("reflection_complex", None) == "complex reflection"  # no confidence known
+    assert m.code_label("", 0.0) == "uncoded"  # a turn with no code is not a guess
+    assert m.code_label("mystery", 0.1) == "mystery"

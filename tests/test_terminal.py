@@ -23,3 +23,10 @@ def test_feedback_line_shows_the_code_and_a_turns_parts():
         "  [open question 70%]  attunement 64  in parts: simple reflection, then open question",
         "  Tip: Nice reflection — you named the feeling.",
     ]
+
+
+def test_a_code_the_coder_is_unsure_of_is_printed_as_a_guess():
+    out = io.StringIO()
+    printer = TranscriptPrinter(find_scenario("burnout-nurse"), out=out)
+    printer(ev.FeedbackReady(t=0.0, turn_index=0, code="advise", confidence=0.31, feedback={"attunement": 30.0}))
+    assert out.getvalue().splitlines() == ["  [advice? 31%]  attunement 30"]

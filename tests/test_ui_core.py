@@ -151,3 +151,17 @@ def test_feedback_notes_show_the_parts_of_a_turn_coded_whole():
     same = {"code": "question_closed", "utterance_codes": [{"code": "question_closed"}] * 3,
             "questions_in_turn": 3}
     assert feedback_notes(same) == ["3 questions at once"]
+
+
+def test_a_code_the_coder_is_unsure_of_shows_as_a_guess(qtbot):
+    from trainer.ui.code_chip import CodeChip
+
+    sure = CodeChip("advise", 0.72)
+    unsure = CodeChip("advise", 0.31)
+    qtbot.addWidget(sure)
+    qtbot.addWidget(unsure)
+    assert sure.text() == "Advice" and sure.toolTip() == "Advice — confidence 72%"
+    assert unsure.text() == "Advice?"
+    assert unsure.toolTip() == "Advice — confidence 31% (a guess: the coder is not sure)"
+    unsure.set_code(None, 0.0)  # an uncoded turn is not a guess
+    assert unsure.text() == "Not coded"

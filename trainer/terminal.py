@@ -6,7 +6,7 @@ import sys
 
 from trainer import events as ev
 from trainer.events import TurnState
-from trainer.feedback.measures import CODE_LABELS, telling_part_codes
+from trainer.feedback.measures import CODE_LABELS, code_label, telling_part_codes
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -32,7 +32,7 @@ class TranscriptPrinter:
             self._print(f"You: {event.text}")
         elif isinstance(event, ev.FeedbackReady):
             fb = event.feedback
-            label = CODE_LABELS.get(event.code, event.code)
+            label = code_label(event.code, event.confidence)
             parts = [f"  [{label} {event.confidence:.0%}]"]
             if fb.get("attunement") is not None:
                 parts.append(f"attunement {fb['attunement']:.0f}")

@@ -25,7 +25,7 @@ from trainer.storage.paths import (
     DataPaths,
     resolve_data_dir,
 )
-from trainer.feedback.measures import CODE_LABELS
+from trainer.feedback.measures import code_label
 from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.store import SessionStore, remove_store_files
 
@@ -153,7 +153,7 @@ def format_transcript(session: StoredSession) -> str:
     for turn in session.turns:
         feedback = turn.get("feedback") or {}
         if turn.get("trainee_text"):
-            tags = [CODE_LABELS.get(str(turn.get("code")), str(turn.get("code") or "uncoded"))]
+            tags = [code_label(turn.get("code"), turn.get("confidence"))]
             if isinstance(feedback.get("attunement"), (int, float)):
                 tags.append(f"attunement {feedback['attunement']:.0f}")
             if turn.get("branch_of") is not None:

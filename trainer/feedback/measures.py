@@ -40,6 +40,22 @@ CODE_LABELS = {
     "other": "other",
 }
 
+# Below this confidence the coder gets even the code's group right only about half the
+# time (held-out AnnoMI: 35–56%, against 77% from 0.5 and 94% from 0.7; docs/feedback.md),
+# so the code is shown as a guess ("advice?"), not as a verdict.
+TENTATIVE_BELOW = 0.4
+
+
+def is_tentative(code: str | None, confidence: float | None) -> bool:
+    """A real code whose confidence is too low to state it flatly."""
+    return code in CODE_LABELS and confidence is not None and float(confidence) < TENTATIVE_BELOW
+
+
+def code_label(code: str | None, confidence: float | None = None) -> str:
+    """The plain-word name of a code, with "?" when the coder is unsure of it."""
+    label = CODE_LABELS.get(code or "", code or "uncoded")
+    return f"{label}?" if is_tentative(code, confidence) else label
+
 # Which utterance code stands for the whole turn: a reflection beats a question in the
 # same turn, unsolicited advice beats a question, and so on.
 PRIMARY_CODE_PRIORITY = (

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.feedback.measures import CODE_LABELS
+from trainer.feedback.measures import code_label
 from trainer.storage.records import StoredSession
 
 # (summary key, label, unit) in the order shown.
@@ -184,7 +184,7 @@ def _body_html(session: StoredSession) -> str:
     for turn in session.turns:
         feedback = turn.get("feedback") or {}
         if turn.get("trainee_text"):
-            code = CODE_LABELS.get(str(turn.get("code")), str(turn.get("code") or "uncoded"))
+            code = code_label(turn.get("code"), turn.get("confidence"))
             tags = [code]
             if isinstance(feedback.get("attunement"), (int, float)):
                 tags.append(f"attunement {feedback['attunement']:.0f}")

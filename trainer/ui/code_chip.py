@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from trainer.ui.codes import code_style, code_tooltip
+from trainer.ui.codes import chip_text, code_style, code_tooltip
 
 
 class CodeChip(QLabel):
@@ -19,7 +19,7 @@ class CodeChip(QLabel):
         self.code = code
         self.confidence = confidence
         style = code_style(code)
-        self.setText(style.label)
+        self.setText(chip_text(code, confidence))
         self.setToolTip(code_tooltip(code, confidence))
         self.setAccessibleName(f"Code: {code_tooltip(code, confidence)}")
         self.setStyleSheet(

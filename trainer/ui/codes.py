@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trainer.feedback.measures import CODE_LABELS
+from trainer.feedback.measures import CODE_LABELS, is_tentative
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,18 @@ def code_style(code: str | None) -> CodeStyle:
     return CODE_STYLES.get(code or "", UNKNOWN_CODE)
 
 
+def chip_text(code: str | None, confidence: float | None) -> str:
+    """The chip's words: the label, with "?" when the coder is unsure."""
+    label = code_style(code).label
+    return f"{label}?" if is_tentative(code, confidence) else label
+
+
 def code_tooltip(code: str | None, confidence: float | None) -> str:
     style = code_style(code)
     if confidence is None:
         return style.label
-    return f"{style.label} — confidence {round(float(confidence) * 100)}%"
+    unsure = " (a guess: the coder is not sure)" if is_tentative(code, confidence) else ""
+    return f"{style.label} — confidence {round(float(confidence) * 100)}%{unsure}"
 
 
 # Turn states -> (plain words, presence colour)

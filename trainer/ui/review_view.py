@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.ui.codes import code_style, code_tooltip
+from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
 from trainer.ui.session_metrics import format_when
@@ -233,7 +233,7 @@ class ReviewView(QWidget):
             QTableWidgetItem(str(line.turn_index)),
             QTableWidgetItem(who + (" (retry)" if line.branch else "")),
             QTableWidgetItem(line.text + ("  [cut short]" if line.interrupted else "")),
-            QTableWidgetItem(code_style(line.code).label if line.code else ""),
+            QTableWidgetItem(chip_text(line.code, line.confidence) if line.code else ""),
             QTableWidgetItem(self._notes_text(line)),
         ]
         if line.code:
