@@ -52,6 +52,9 @@ NAME = "Claire"
         # two slips of the default model in a screenshot run (Priya, just-tell-me)
         ("I'm sorry, I don't have the time or resources to share your list.", "refusal"),
         ("I'll be ready to answer your questions.", "helper_talk"),
+        # Dev, drinking-ambivalence, in a typed README-style run: the client setting the agenda
+        ("Is there anything else you'd like me to talk about?", "therapist_question"),
+        ("Is there anything you'd like to discuss today?", "therapist_question"),
         ("Oh no! I'm sorry, but that sounds like a very serious situation.", "therapist_question"),
         ("You need help right away.", "advice"),
         ("It's always okay to feel like you're being ignored.", "therapist_question"),
@@ -81,6 +84,8 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "I don't have the time to exercise anymore.",
         "I'm sorry, I don't have the energy for this.",
         "I'm happy to answer, it's just hard to explain.",
+        "Is there anything else you want me to say? I don't know what you're after.",
+        "I'd like to talk about work, if that's all right.",
         "I suppose so.",
     ],
 )

@@ -68,6 +68,7 @@ _HELPER_TALK = re.compile(
 _THERAPIST_QUESTION = re.compile(
     r"(how does (that|this|it) make you feel|how do you feel about|what brings you|"
     r"what would you like to (talk|discuss|focus)|what('s| is) on your mind|"
+    r"anything (else )?you('d| would) like (me )?to (talk|discuss|focus|go over)|"
     r"can you tell me more|could you tell me more|tell me more about|"
     r"how (are|have) you (been )?(feeling|coping)|it sounds like you|sounds like you('re| are)|"
     r"i hear (that )?you|that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
