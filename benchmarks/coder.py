@@ -21,8 +21,8 @@ feedback engine does) and by the highest code among its pieces (the engine's for
 
 `trainee_style_check` codes the scenarios' demo lines (hand-coded in
 benchmarks/data/demo_line_codes.tsv, never trained on); `counselling_lines_check` codes
-trainee responses from everyday counselling written and coded by a separate author
-(benchmarks/data/counselling_line_codes.tsv, never trained on). AnnoMI has no affirmations, so
+trainee responses from everyday counselling, two sets each written and coded by a separate
+author (benchmarks/data/counselling_line_codes.tsv and _2.tsv, never trained on). AnnoMI has no affirmations, so
 `affirm_check` scores a small set of trainee lines written
 for this benchmark only (never trained on): affirmations must come out `affirm`, the
 others must not. `--baseline` adds a plain TF-IDF (word 1-2-grams) + logistic regression
@@ -192,6 +192,8 @@ def read_demo_lines(path: Path = DEMO_LINE_CODES) -> list[tuple[str, str, str]]:
 
 
 COUNSELLING_LINE_CODES = Path(__file__).resolve().parent / "data" / "counselling_line_codes.tsv"
+# Each set by a different author, written without seeing the training examples or each other.
+COUNSELLING_LINE_SETS = (COUNSELLING_LINE_CODES, COUNSELLING_LINE_CODES.with_name("counselling_line_codes_2.tsv"))
 
 
 def counselling_lines_check(coder: CodingMethods, path: Path = COUNSELLING_LINE_CODES) -> dict:
@@ -328,7 +330,7 @@ def run_benchmark(coder: CodingMethods, annomi: Path, baseline: bool = False) ->
         "punctuation_and_casing_removed": evaluate(coder, held_out, strip_punctuation_and_case),
         "affirm_check": affirm_check(coder),
         "trainee_style_check": trainee_style_check(coder),
-        "counselling_lines_check": counselling_lines_check(coder),
+        "counselling_lines_check": {path.name: counselling_lines_check(coder, path) for path in COUNSELLING_LINE_SETS},
         "turn_code_rules": turn_code_rules(coder, held_out),
         "ms_per_utterance": timing_ms(coder, held_out),
     }
@@ -361,10 +363,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.components:
         result["linear_coder_alone"] = score_only(coder.linear, args.annomi)
         result["linear_coder_alone"]["trainee_style_check"] = trainee_style_check(coder.linear)
-        result["linear_coder_alone"]["counselling_lines_check"] = counselling_lines_check(coder.linear)
+        result["linear_coder_alone"]["counselling_lines_check"] = {
+            path.name: counselling_lines_check(coder.linear, path) for path in COUNSELLING_LINE_SETS}
         result["transformer_coder_alone"] = score_only(coder.transformer, args.annomi)
         result["transformer_coder_alone"]["trainee_style_check"] = trainee_style_check(coder.transformer)
-        result["transformer_coder_alone"]["counselling_lines_check"] = counselling_lines_check(coder.transformer)
+        result["transformer_coder_alone"]["counselling_lines_check"] = {
+            path.name: counselling_lines_check(coder.transformer, path) for path in COUNSELLING_LINE_SETS}
     result["model_load_ms"] = round(load_ms, 1)
     transformer = args.transformer_model or TRANSFORMER_PATH
     files = [args.model or LINEAR_PATH, transformer, transformer.parent / TOKENIZER_FILE]

@@ -31,7 +31,7 @@ for folder in (ROOT, BENCHMARKS):
         sys.path.insert(0, str(folder))
 
 import trainer  # noqa: E402,F401  (offline switches first)
-from coder import hand_coded_accuracy, read_counselling_lines, read_demo_lines  # noqa: E402
+from coder import COUNSELLING_LINE_SETS, hand_coded_accuracy, read_counselling_lines, read_demo_lines  # noqa: E402
 from trainer.audio.capture import synthesized_to_16k  # noqa: E402
 from trainer.demo import TRAINEE_VOICE  # noqa: E402
 from trainer.feedback.blended_coder import BlendedCoder  # noqa: E402
@@ -86,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def speak(text: str):
         return synthesized_to_16k(synthesizer.synthesize(text, TRAINEE_VOICE), synthesizer.sample_rate)
 
-    sets = {"counselling_lines": read_counselling_lines()[0], "demo_lines": read_demo_lines()}
+    sets = {path.stem: read_counselling_lines(path)[0] for path in COUNSELLING_LINE_SETS}
+    sets["demo_lines"] = read_demo_lines()
     result: dict = {"voice": default_voice_path().name, "recogniser": default_asr_dir().name}
     for name, rows in sets.items():
         rows = rows[: args.limit] if args.limit else rows

@@ -58,14 +58,16 @@ def test_trainee_style_check_reads_every_hand_coded_demo_line(bench):
     assert result["punctuation_and_casing_removed"]["group_accuracy"] < with_punctuation["group_accuracy"]
 
 
-def test_counselling_lines_check_reads_every_hand_coded_line_with_a_known_code(bench):
+@pytest.mark.parametrize("set_index", [0, 1])
+def test_counselling_lines_check_reads_every_hand_coded_line_with_a_known_code(bench, set_index):
     from trainer.feedback.coder import CODES
 
-    lines = [raw.split("\t") for raw in bench.COUNSELLING_LINE_CODES.read_text(encoding="utf-8").splitlines()
+    path = bench.COUNSELLING_LINE_SETS[set_index]
+    lines = [raw.split("\t") for raw in path.read_text(encoding="utf-8").splitlines()
              if raw.strip() and not raw.startswith("#")]
     assert all(len(fields) == 3 and fields[0] in CODES for fields in lines)
     assert {fields[0] for fields in lines} == set(CODES)  # every code is checked
-    result = bench.counselling_lines_check(QuestionMarkCoder())
+    result = bench.counselling_lines_check(QuestionMarkCoder(), path)
     seen = bench.written_training_texts()
     in_training = sum(bench.strip_punctuation_and_case(fields[2]) in seen for fields in lines)
     assert result["n_left_out_as_also_in_training"] == in_training
