@@ -12,7 +12,8 @@ the text as written, with punctuation and casing removed, and as recognised, tog
 with the recogniser's word error rate and the lines whose group changed on the way.
 
 One synthetic voice, no room noise: an optimistic view of recognition, but the same
-transcripts the app would code for that audio.
+transcripts the app would code for that audio. Piper's synthesis is stochastic, so a word
+or two of the transcripts, and the figures with them, differ between runs.
 """
 
 from __future__ import annotations
