@@ -67,7 +67,7 @@ SOURCE_LABELS: dict[str, str | None] = {
 
 
 class CorpusError(ValueError):
-    pass
+    """The corpus cannot be read, lacks a column, or uses a label not in SOURCE_LABELS."""
 
 
 def load_labelled_rows(path: Path, text_column: str, label_column: str) -> list[tuple[str, str]]:
