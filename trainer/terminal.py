@@ -6,7 +6,7 @@ import sys
 
 from trainer import events as ev
 from trainer.events import TurnState
-from trainer.feedback.measures import CODE_LABELS, code_label, telling_part_codes
+from trainer.feedback.measures import code_label, telling_part_codes
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -42,7 +42,7 @@ class TranscriptPrinter:
                 parts.append("missed opportunity")
             pieces = telling_part_codes(fb)
             if pieces:
-                parts.append("in parts: " + ", then ".join(CODE_LABELS.get(c, c) for c in pieces))
+                parts.append("in parts: " + ", then ".join(code_label(c) for c in pieces))
             self._print("  ".join(parts))
             if fb.get("nudge"):
                 self._print(f"  Tip: {fb['nudge']}")

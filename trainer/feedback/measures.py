@@ -27,8 +27,8 @@ ALL_CODES = (
     "question_open", "question_closed", "reflection_simple", "reflection_complex",
     "affirm", "advise", "inform", "other",
 )
-# The codes in plain words, for text output (terminal, session listings, PDF export);
-# the window has its own capitalised labels and colours in trainer/ui/codes.py.
+# The codes in plain words: the one vocabulary of the terminal, session listings, PDF
+# export and (capitalised, with colours) the window's chips in trainer/ui/codes.py.
 CODE_LABELS = {
     "question_open": "open question",
     "question_closed": "closed question",
