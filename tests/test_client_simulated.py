@@ -131,6 +131,34 @@ def test_the_trainees_own_question_asked_back_is_an_echo():
     assert dict(client.stats.caught_kinds) == {"echo": 1}
 
 
+def test_the_trainees_reflection_handed_back_in_the_second_person_is_an_echo():
+    # seen in `trainer eval client` transcripts of the default model: the client turning
+    # the counsellor's reflection back on them
+    backend = ReplayBackend(["Maybe. You feel stressed and scared."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "It sounds hard, and you feel stressed.", ATTUNED) == ["Maybe."]
+    assert dict(client.stats.caught_kinds) == {"echo": 1}
+
+
+def test_the_greeting_the_chat_starts_with_is_an_echo():
+    backend = ReplayBackend(["Hello, come in and take a seat. I'm feeling quite stuck."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    said = say(client, "What would you like to talk about?", ATTUNED)
+    assert "Hello, come in and take a seat." not in said
+    assert set(dict(client.stats.caught_kinds)) == {"echo"}
+
+
+def test_the_trainees_words_in_a_first_person_answer_are_not_an_echo():
+    backend = ReplayBackend(["Stressed, yes. I feel stressed most days, and your word for it fits."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    said = say(client, "It sounds hard, and you feel stressed about your job.", ATTUNED)
+    assert said[0] == "Stressed, yes."
+    assert client.stats.role_breaks_caught == 0
+
+
 def test_a_question_of_the_clients_own_is_not_an_echo():
     backend = ReplayBackend(["I don't know. What do you think would help?"])
     client = SimulatedClient(make_scenario(), backend)

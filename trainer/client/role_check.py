@@ -20,20 +20,24 @@ _AI_TALK = re.compile(
     r"\b(as an? (ai|a\.i\.|language model|assistant|chatbot|virtual)|language model|"
     r"i('| a)m (just )?an? (ai|artificial|assistant|chatbot|bot|program)|artificial intelligence|"
     r"openai|chatgpt|qwen|alibaba|i (can(no|')t|am unable to) (role-?play|pretend)|"
-    r"i('m| am) not able to provide|(real|actual|human) (feelings|emotions) as an)(?!\w)",
+    r"i('m| am) not able to provide|(real|actual|human) (feelings|emotions) as an|"
+    r"(a|an|just a) (computer|software) program|(don't|do not) have the (ability|capacity) to (feel|experience|have)|(have|has) (any )?personal (feelings|emotions|opinions)|"
+    r"as (a|the|your) client,)(?!\w)",
     _I,
 )
 _REFUSAL = re.compile(
     r"(\bi('m| am) sorry,? (but )?i (can('|no)?t|cannot|am unable|won't)|\bi can('|no)?t (assist|help) (you )?with|"
     r"\bi cannot (assist|help|continue|comply|do that|provide)|\bcan't (continue|comply|follow your|do that)|"
     r"\bi('m| am) (unable|not able) to (assist|help|comply|continue|provide)|\bi didn't understand what you|"
-    r"\bi (don't|do not) have the (time or resources|resources|ability|capability) to (share|provide|help|assist|access))",
+    r"\bi (don't|do not) have the (time or resources|resources|ability|capability) to (share|provide|help|assist|access)|"
+    r"\bi (don't|do not) have (enough|sufficient) information to|\b(don't|do not) have access to (the |any )?(information|data)|"
+    r"what (kind of )?language you('re| are) (using|speaking)|\bunderstand (the|your) request)",
     _I,
 )
 _META = re.compile(
     r"\b(in this reply|(may|might|would|could) say something|something (close to|like):|i would say|i('d| would) say something|"
     r"(the|my) counsell?or (says|said|asks|asked|may|might)|private notes?|notes for playing|role-?play|in character|"
-    r"i'?m (just )?(a|the|your) (trainee )?(counsell?or|therapist)|"
+    r"(i'?m (just )?|as )(a|the|your) (trainee )?(counsell?or|therapist)|"
     r"(may|might) now say|if it feels right)(?!\w)",
     _I,
 )
@@ -60,7 +64,9 @@ _HELPER_TALK = re.compile(
     r"provide more (context|information)|(enough|more) context|in this context|clarify (your|the|my) question|"
     r"sorry for the confusion|i'?m (glad|happy) (that )?you( feel|'re feeling| are feeling)|"
     r"anything i can help with|i can offer you|(ready|happy|glad) to answer (your|any) (questions|queries)|"
-    r"let'?s talk about what you|"
+    r"let'?s talk about what you|let'?s start by|how i (can|could|might) help (you )?with (that|this)|the advice you (gave|give|have given)|"
+    r"what'?s your (favou?rite|best)|apologi[sz]e for the confusion|sorry for the misunderstanding|"
+    r"(can|could) you (please )?provide me with|ready to (help|assist)|something i can do to help|more details or context|(i'?m|i am) glad you found|(try|continue) (to|and) help you|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
     _I,
@@ -70,10 +76,13 @@ _THERAPIST_QUESTION = re.compile(
     r"what would you like to (talk|discuss|focus)|what('s| is) on your mind|"
     r"anything (else )?you('d| would) like (me )?to (talk|discuss|focus|go over)|"
     r"can you tell me more|could you tell me more|tell me more about|"
-    r"how (are|have) you (been )?(feeling|coping)|it sounds like you|sounds like you('re| are)|"
-    r"i hear (that )?you|that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
+    r"how (are|have) you (been )?(feeling|coping)|it sounds like (you|(this|that) is a|that'?s a) (tough|hard|difficult|lot|challenging|painful|really)|sounds like you('re| are)|"
+    r"i hear (that )?you|i('m| am) hearing|underneath that,? you|that leaves you feeling|"
+    r"(?<!when )(?<!if )(?<!once )you('re| are) feeling|"  # the client reflecting the counsellor, not "when you're feeling low"
+    r"that must (be|have been) (really |so |very )?(hard|difficult|tough|painful) for you|"
     r"what do you think (is|might be) (causing|behind)|how can we|"
-    r"i understand (your|you'?re|you are|how you|that you)|it'?s (always |totally |perfectly )?(okay|ok|alright|normal) to feel|"
+    r"i understand (your|you'?re|you are|how you|that you)|"
+    r"it'?s (always |totally |perfectly )?(okay|ok|alright|normal) (to (feel|ask|need|seek|take)|if you feel)|"
     r"that sounds like a (very |really )?(tough|hard|difficult|sad|painful|serious) (job|time|situation|story))",
     _I,
 )
@@ -86,9 +95,15 @@ _ADVICE = re.compile(
     r"here are (some|a few|\w+ (good |great |simple )?(things|tips|ways|steps|ideas))|self-care tips?|remember to|"
     r"you (probably |really |just )?need (professional )?help|"
     r"you (probably|really|just) (should|need to|must|ought to)|always a good idea|might be helpful to|"
-    r"(crucial|essential|important|key) (for|to) maintaining|maintaining good|mental health professional)(?!\w)",
+    r"(crucial|essential|important|key) (for|to) maintaining|maintaining good|mental health professional|"
+    r"(has|have) been (shown|proven) to|remember,? it'?s|(can|will) help you (feel|sleep|relax|cope)|"
+    r"(can|could|may|will)( help)?( to)? (you )?(reduce|improve|relieve|ease|lower|boost|manage) (your )?(stress|anxiety|mood|sleep|symptoms)|"
+    r"can be (beneficial|helpful|good) for (stress|anxiety|mood|sleep|your|overall)|"
+    r"(is|are) (great|good|beneficial|helpful|effective) (for|at) (reducing |managing |your )?(stress|anxiety|mood|sleep))(?!\w)",
     _I,
 )
+# A sentence ending in a colon announces a list or a script ("...and building a plan:").
+_LIST_LEAD_IN = re.compile(r":\s*$")
 _STAGE_DIRECTION = re.compile(r"(\*[^*]*\*?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>|\{|\})")
 _SPEAKER_LABEL = re.compile(
     r"^\s*[\"'\u201c]?\s*(client|therapist|counsell?or|patient|user|assistant|system|trainee|me|you|"
@@ -183,6 +198,8 @@ def check_sentence(sentence: str, persona_name: str = "", max_words: int = 60) -
         return RoleVerdict(False, "therapist_question")
     if _ADVICE.search(text):
         return RoleVerdict(False, "advice")
+    if _LIST_LEAD_IN.search(text):
+        return RoleVerdict(False, "helper_talk")
     if _third_person(text, persona_name):
         return RoleVerdict(False, "third_person")
     if len(words) > max_words:

@@ -25,11 +25,12 @@ from typing import Any
 
 from trainer.client.backend import ChatBackend
 from trainer.client.disclosure import layer_rank
-from trainer.client.prompt import PromptSettings, Turn, build_messages, turn_hint
+from trainer.client.prompt import OPENING_CUE, PromptSettings, Turn, build_messages, turn_hint
 from trainer.client.role_check import RoleVerdict, check_sentence, clean_sentence
 from trainer.client.scripted import ScriptedCursor, ScriptedLines, scripted_kind, stock_lines
 from trainer.client.sentences import split_sentences
 from trainer.client.state import ClientState, initial_state, update_state
+from trainer.feedback.measures import STOPWORDS
 from trainer.scenarios import LAYERS, Scenario, layer_disclosed, normalize_text
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,26 @@ def _shares_span(text: str, other: str, n: int) -> bool:
         return False
     grams = {tuple(others[i : i + n]) for i in range(len(others) - n + 1)}
     return any(tuple(words[i : i + n]) in grams for i in range(len(words) - n + 1))
+
+
+SECOND_PERSON_ECHO_WORDS = 3
+"""A statement sharing this many words in a row with the trainee's line, starting with
+"you"/"your" and holding a content word, hands the trainee's words back ("You feel stressed and scared."
+after "...and you feel stressed."): the model has slipped into the counsellor's voice."""
+_OPENING_CUE = normalize_text(OPENING_CUE)
+_YOU_WORDS = frozenset({"you", "youre", "your", "youve", "youll", "youd", "yours", "yourself"})
+
+
+def _says_back_in_second_person(text: str, trainee: str) -> bool:
+    """Whether normalized ``text`` repeats a second-person phrase of normalized ``trainee``."""
+    n = SECOND_PERSON_ECHO_WORDS
+    words, others = text.split(), trainee.split()
+    grams = {tuple(others[i : i + n]) for i in range(len(others) - n + 1)}
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i : i + n])
+        if gram in grams and gram[0] in _YOU_WORDS and any(w not in STOPWORDS and len(w) > 2 for w in gram):
+            return True
+    return False
 
 
 OVERDUE_AFTER_SUGGESTIONS = 2
@@ -371,6 +392,10 @@ class SimulatedClient:
         norm = normalize_text(sentence)
         trainee = normalize_text(self._history[-1][1]) if self._history else ""
         if (len(norm.split()) >= 4 and norm in trainee) or _shares_span(norm, trainee, ECHO_SPAN_WORDS):
+            return RoleVerdict(False, "echo")
+        if not sentence.rstrip().endswith("?") and _says_back_in_second_person(norm, trainee):
+            return RoleVerdict(False, "echo")
+        if len(norm.split()) >= 4 and norm in _OPENING_CUE:  # the greeting the chat starts with
             return RoleVerdict(False, "echo")
         # the trainee's own question asked back ("...worn out. What would help?" seen in a
         # README run): short, so the length rule above misses it
