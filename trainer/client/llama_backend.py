@@ -18,6 +18,9 @@ from pathlib import Path
 
 DEFAULT_CONTEXT_TOKENS = 4096
 DEFAULT_SEED = 1234
+MIN_P = 0.1
+"""Drop tokens under a tenth of the likeliest one's probability: cuts the small model's
+stray, incoherent continuations (with the cooler temperature in GenerationSettings)."""
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -119,6 +122,7 @@ class LlamaBackend:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 top_p=0.9,
+                min_p=MIN_P,
                 repeat_penalty=1.1,
                 stop=list(stop or []),
                 seed=self.seed + self._calls,
