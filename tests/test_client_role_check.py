@@ -78,6 +78,9 @@ NAME = "Claire"
         ("I hear that it's been a long time, and underneath that you feel hopeful.", "therapist_question"),
         ("I'm sorry, but as a trainee counsellor,", "meta"),
         ("Sure, I'm ready to help.", "helper_talk"),
+        # the first reply to "What brings you in today?" in a README run
+        ("I'm sorry, I don't understand what you are asking.", "refusal"),
+        ("I'm sorry, but I don't know what you mean.", "refusal"),
         ("Could you please provide more details or context about it?", "helper_talk"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
@@ -122,6 +125,8 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "When you're feeling like that, you can't think straight.",
         "Underneath that, I'm just tired.",
         "I hear that a lot.",
+        "Sorry, I don't understand what you're asking.",
+        "I don't know what you mean by that.",
         "A glass of wine helps reduce stress, honestly.",
         "Talking can be helpful, I suppose.",
         "Honestly, it's a good way to deal with the stress.",
