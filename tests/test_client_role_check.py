@@ -81,6 +81,7 @@ NAME = "Claire"
         # the first reply to "What brings you in today?" in a README run
         ("I'm sorry, I don't understand what you are asking.", "refusal"),
         ("I'm sorry, but I don't know what you mean.", "refusal"),
+        ("I'm sorry, but I don't understand.", "refusal"),  # a GUI demo run
         ("Could you please provide more details or context about it?", "helper_talk"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
@@ -127,6 +128,7 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "I hear that a lot.",
         "Sorry, I don't understand what you're asking.",
         "I don't know what you mean by that.",
+        "I'm sorry, but I don't understand why she left.",
         "A glass of wine helps reduce stress, honestly.",
         "Talking can be helpful, I suppose.",
         "Honestly, it's a good way to deal with the stress.",

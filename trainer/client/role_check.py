@@ -32,7 +32,8 @@ _REFUSAL = re.compile(
     r"\bi (don't|do not) have the (time or resources|resources|ability|capability) to (share|provide|help|assist|access)|"
     r"\bi (don't|do not) have (enough|sufficient) information to|\b(don't|do not) have access to (the |any )?(information|data)|"
     r"what (kind of )?language you('re| are) (using|speaking)|\bunderstand (the|your) request|"
-    r"\bi('m| am) sorry,? (but )?i (don't|do not) (understand|know) what you('re| are)? ?(asking|trying|mean))",
+    r"\bi('m| am) sorry,? (but )?i (don't|do not) (understand|know) what you('re| are)? ?(asking|trying|mean)|"
+    r"\bi('m| am) sorry,? but i (don't|do not) understand[.!]?$)",
     _I,
 )
 _META = re.compile(
