@@ -106,33 +106,33 @@ HINT_SPAN_WORDS = 5
 """A sentence sharing this many words in a row with the hint (minus its suggested line) is meta."""
 
 
+def _shared_runs(text: str, other: str, n: int) -> list[tuple[str, ...]]:
+    """The runs of ``n`` words that normalized ``text`` shares with ``other``."""
+    words, others = text.split(), other.split()
+    grams = {tuple(others[i : i + n]) for i in range(len(others) - n + 1)}
+    return [run for run in (tuple(words[i : i + n]) for i in range(len(words) - n + 1)) if run in grams]
+
+
 def _shares_span(text: str, other: str, n: int) -> bool:
     """Whether normalized ``text`` and ``other`` share a run of ``n`` words."""
-    words, others = text.split(), other.split()
-    if len(words) < n or len(others) < n:
-        return False
-    grams = {tuple(others[i : i + n]) for i in range(len(others) - n + 1)}
-    return any(tuple(words[i : i + n]) in grams for i in range(len(words) - n + 1))
+    return bool(_shared_runs(text, other, n))
 
 
 SECOND_PERSON_ECHO_WORDS = 3
 """A statement sharing this many words in a row with the trainee's line, starting with
-"you"/"your" and holding a content word, hands the trainee's words back ("You feel stressed and scared."
-after "...and you feel stressed."): the model has slipped into the counsellor's voice."""
+"you"/"your" and holding a content word, hands the trainee's words back ("You feel
+stressed and scared." after "...and you feel stressed."): the model has slipped into the
+counsellor's voice."""
 _OPENING_CUE = normalize_text(OPENING_CUE)
 _YOU_WORDS = frozenset({"you", "youre", "your", "youve", "youll", "youd", "yours", "yourself"})
 
 
 def _says_back_in_second_person(text: str, trainee: str) -> bool:
     """Whether normalized ``text`` repeats a second-person phrase of normalized ``trainee``."""
-    n = SECOND_PERSON_ECHO_WORDS
-    words, others = text.split(), trainee.split()
-    grams = {tuple(others[i : i + n]) for i in range(len(others) - n + 1)}
-    for i in range(len(words) - n + 1):
-        gram = tuple(words[i : i + n])
-        if gram in grams and gram[0] in _YOU_WORDS and any(w not in STOPWORDS and len(w) > 2 for w in gram):
-            return True
-    return False
+    return any(
+        run[0] in _YOU_WORDS and any(w not in STOPWORDS and len(w) > 2 for w in run)
+        for run in _shared_runs(text, trainee, SECOND_PERSON_ECHO_WORDS)
+    )
 
 
 OVERDUE_AFTER_SUGGESTIONS = 2
