@@ -230,6 +230,17 @@ def test_advice_before_any_reflection_is_worst_righting_reflex():
     assert later.flagged and later.severity == 1
 
 
+def test_tentative_advice_is_not_called_a_righting_reflex():
+    # Coded "advice?" at 0.35: a guess, so no flat verdict and no penalty.
+    guess = [U("People in your spot often take a break.", "inform", 0.35)]
+    assert not m.righting_reflex(guess, "My boss is awful.", None, False).flagged
+    mixed = [U("That sounds hard.", "reflection_complex", 0.8),
+             U("People often take a break.", "inform", 0.35),
+             U("You should talk to HR.", "advise", 0.7)]
+    result = m.righting_reflex(mixed, "My boss is awful.", None, False)
+    assert result.flagged and result.severity == 1  # the sure advice came after a reflection
+
+
 def test_advice_after_permission_is_not_flagged():
     advice = [U("Some people find a list helps.", "advise", 0.9)]
     result = m.righting_reflex(

@@ -469,8 +469,14 @@ def righting_reflex(
 
     Permission: the trainee asked in the previous trainee turn (and the client did not
     decline), or earlier in this turn, or the client asked for advice.
+
+    Only advice the coder is sure of counts: below ``TENTATIVE_BELOW`` an advise/inform
+    code is right about a third of the time (held-out AnnoMI; docs/feedback.md), and a
+    flat "advice before permission" that is wrong twice in three costs the trainee's trust
+    in every other nudge. Such a turn is still shown as "advice?".
     """
-    advice_at = [i for i, u in enumerate(utterances) if u.code in ADVICE_CODES]
+    advice_at = [i for i, u in enumerate(utterances)
+                 if u.code in ADVICE_CODES and not is_tentative(u.code, u.confidence)]
     if not advice_at:
         return RightingReflex(False, 0, False)
     asked_before = bool(previous_trainee_text) and asks_permission(previous_trainee_text)
