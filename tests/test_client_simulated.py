@@ -202,6 +202,35 @@ def test_scripted_fallback_skips_a_line_the_model_already_said():
     assert say(client, "You should sleep more.", ADVICE) == ["That's easy to say."]
 
 
+def test_the_hint_never_suggests_a_line_the_client_already_said():
+    from trainer.client.scripted import STOCK_LINES
+
+    # The model says each suggested line; a suggestion said before would come back
+    # word for word, be stopped as a repeat, and end as a scripted fallback.
+    said = ["That's easy to say.", "I've heard that before.", *STOCK_LINES["pushback"]]
+    backend = ReplayBackend([*said, "Whatever you say."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    for line in said:
+        assert say(client, "You should sleep more.", ADVICE) == [line]
+        assert f'"{line}"' in backend.calls[-1]["messages"][-1]["content"]
+    # Every pushback line has been said: no suggestion at all rather than a repeat.
+    assert say(client, "You should sleep more.", ADVICE) == ["Whatever you say."]
+    assert "may say something close to" not in backend.calls[-1]["messages"][-1]["content"]
+    assert client.stats.fallbacks == 0
+
+
+def test_fallback_skips_a_scripted_line_part_of_which_was_said():
+    backend = ReplayBackend(["I don't know.", "Hard to say.", "As an AI, I can't.", "As an AI, I can't."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "Why? When? How?", STACKED) == ["I don't know."]
+    assert say(client, "Why? When? How?", STACKED) == ["Hard to say."]
+    # Both scenario lines are spent: "I don't know. Can we move on?" would say
+    # "I don't know." a second time, so a stock deflecting line comes instead.
+    assert say(client, "Why? When? How?", STACKED) == ["Can we talk about something else?"]
+
+
 def test_reply_is_capped_at_three_sentences():
     backend = ReplayBackend(["One thing. Two things. Three things. Four things. Five things."])
     client = SimulatedClient(make_scenario(), backend)

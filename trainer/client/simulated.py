@@ -163,6 +163,12 @@ def _said_before(norm: str, earlier_turns: Sequence[str]) -> bool:
     return any(f" {norm} " in f" {turn} " or _shares_span(norm, turn, REPEAT_SPAN_WORDS) for turn in earlier)
 
 
+def _line_said_before(line: str, earlier_turns: Sequence[str]) -> bool:
+    """Whether the client already said a scripted line, or any sentence of it."""
+    pieces = _normalized_sentences(line) | {normalize_text(line)}
+    return any(_said_before(piece, earlier_turns) for piece in pieces if piece)
+
+
 class SimulatedClient:
     """See module docs. Not thread-safe: one engine thread drives it."""
 
@@ -340,18 +346,26 @@ class SimulatedClient:
         (the model may have said it in its own words); once all have been said, a stock
         line for the stance not said yet; failing that, any but the last reply."""
         kind = scripted_kind(self._state.stance, self._state.layer_allowed)
+        fresh = self._unsaid_line(kind)
+        if fresh is not None:
+            return fresh
+        line = self._scripted.next(kind)
+        if normalize_text(line) == normalize_text(self._last_reply):
+            line = self._scripted.next(kind)
+        return line
+
+    def _unsaid_line(self, kind: str) -> str | None:
+        """The next scripted line of ``kind`` no sentence of which the client has said,
+        else such a stock line, else None."""
         earlier = [text for speaker, text in self._history if speaker == "client"]
-        tried = []
         for _ in range(len(self._scripted.lines(kind))):
             line = self._scripted.next(kind)
-            if not _said_before(normalize_text(line), earlier):
+            if not _line_said_before(line, earlier):
                 return line
-            tried.append(line)
         for line in stock_lines(kind):
-            if not _said_before(normalize_text(line), earlier):
+            if not _line_said_before(line, earlier):
                 return line
-        fresh = [line for line in tried if normalize_text(line) != normalize_text(self._last_reply)]
-        return (fresh or tried)[0]
+        return None
 
     def _scripted_sentences(self, line: str) -> Iterator[str]:
         for sentence in split_sentences([line]):
@@ -376,14 +390,20 @@ class SimulatedClient:
         """A line the model may say in its own words (only from allowed layers)."""
         state = self._state
         kind = scripted_kind(state.stance, state.layer_allowed)
+        # Never a line the client already said: the small model says the suggestion
+        # nearly word for word, the repeat check stops it, and the reply ends up a
+        # scripted fallback (a third of all replies before this rule).
         if kind not in ("surface", "deeper", "core"):
-            return self._scripted.next(kind)
+            return self._unsaid_line(kind)
         facts = self.scenario.layer(kind).facts
+        earlier = [text for speaker, text in self._history if speaker == "client"]
         used = self._suggested.get(kind, 0)
+        while used < len(facts) and _line_said_before(facts[used], earlier):
+            used += 1
         self._suggested[kind] = used + 1
         if used < len(facts):
             return facts[used]
-        return self._scripted.next(kind)
+        return self._unsaid_line(kind)
 
     def _check(self, sentence: str, spoken: list[str]) -> RoleVerdict:
         verdict = check_sentence(sentence, self.scenario.persona.name)
