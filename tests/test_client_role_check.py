@@ -83,6 +83,13 @@ NAME = "Claire"
         ("I'm sorry, but I don't know what you mean.", "refusal"),
         ("I'm sorry, but I don't understand.", "refusal"),  # a GUI demo run
         ("Could you please provide more details or context about it?", "helper_talk"),
+        # seen in eval conversations (seeds 2 and 3) a blind reader marked out of role
+        ("I apologize, but I don't have the ability to speak in plain English.", "ai_talk"),
+        ("I'm sorry, but I'm not sure what you're trying to communicate.", "refusal"),
+        ("Can you please rephrase your message in a more direct and helpful way?", "refusal"),
+        ("I'm sorry, but I don't understand your message.", "refusal"),
+        ("Oh, what a pity! I'm sorry for the inconvenience caused.", "helper_talk"),
+        ("Exercise can indeed help with stress and anxiety.", "advice"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
         ("xkcdqwrtzpl mnbvcxz", "not_english"),
@@ -132,6 +139,12 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "A glass of wine helps reduce stress, honestly.",
         "Talking can be helpful, I suppose.",
         "Honestly, it's a good way to deal with the stress.",
+        "A drink can help with the stress, honestly.",
+        "Could you say that again?",
+        "I don't have the ability to change it.",
+        "I apologise for crying.",
+        "Work doesn't help with my sleep.",
+        "I didn't get your message until the Friday.",
     ],
 )
 def test_ordinary_client_lines_pass(sentence):

@@ -231,6 +231,19 @@ def test_fallback_skips_a_scripted_line_part_of_which_was_said():
     assert say(client, "Why? When? How?", STACKED) == ["Can we talk about something else?"]
 
 
+def test_asking_what_the_counsellor_meant_by_words_they_never_said_is_caught():
+    backend = ReplayBackend([
+        'I\'m not sure what you mean by "that\'s what my mum says."',
+        'What do you mean by "early shifts"? I get up at four.',
+    ])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    # The first quotes words nobody said; quoting the counsellor's own words is fine.
+    assert say(client, "Early shifts sound hard.", ATTUNED) == [
+        'What do you mean by "early shifts"?', "I get up at four."]
+    assert dict(client.stats.caught_kinds) == {"misquote": 1}
+
+
 def test_reply_is_capped_at_three_sentences():
     backend = ReplayBackend(["One thing. Two things. Three things. Four things. Five things."])
     client = SimulatedClient(make_scenario(), backend)

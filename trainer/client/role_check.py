@@ -21,7 +21,7 @@ _AI_TALK = re.compile(
     r"i('| a)m (just )?an? (ai|artificial|assistant|chatbot|bot|program)|artificial intelligence|"
     r"openai|chatgpt|qwen|alibaba|i (can(no|')t|am unable to) (role-?play|pretend)|"
     r"i('m| am) not able to provide|(real|actual|human) (feelings|emotions) as an|"
-    r"(a|an|just a) (computer|software) program|(don't|do not) have the (ability|capacity) to (feel|experience|have)|(have|has) (any )?personal (feelings|emotions|opinions)|"
+    r"(a|an|just a) (computer|software) program|(don't|do not) have the (ability|capacity) to (feel|experience|have|speak|write|respond|answer)|(have|has) (any )?personal (feelings|emotions|opinions)|"
     r"as (a|the|your) client,)(?!\w)",
     _I,
 )
@@ -33,7 +33,9 @@ _REFUSAL = re.compile(
     r"\bi (don't|do not) have (enough|sufficient) information to|\b(don't|do not) have access to (the |any )?(information|data)|"
     r"what (kind of )?language you('re| are) (using|speaking)|\bunderstand (the|your) request|"
     r"\bi('m| am) sorry,? (but )?i (don't|do not) (understand|know) what you('re| are)? ?(asking|trying|mean)|"
-    r"\bi('m| am) sorry,? but i (don't|do not) understand[.!]?$)",
+    r"\bi('m| am) sorry,? but i (don't|do not) understand[.!]?$|\bi apologi[sz]e,? but i\b|"
+    r"\b(can|could|would) you (please )?(rephrase|reword)|\bcould you please clarify|"
+    r"\b(understand|rephrase|reword|clarify) your (message|request|input)|what you('re| are) trying to (communicate|convey))",
     _I,
 )
 _META = re.compile(
@@ -64,7 +66,7 @@ _HELPER_TALK = re.compile(
     r"i can assist|assist (you )?with|i('d| would) (love|be (happy|glad)) to help|glad i could help|"
     r"help you understand|let'?s (start|begin|get started) with|how about:|"
     r"provide more (context|information)|(enough|more) context|in this context|clarify (your|the|my) question|"
-    r"sorry for the confusion|i'?m (glad|happy) (that )?you( feel|'re feeling| are feeling)|"
+    r"sorry for the confusion|sorry for (the|any) inconvenience|i'?m (glad|happy) (that )?you( feel|'re feeling| are feeling)|"
     r"anything i can help with|i can offer you|(ready|happy|glad) to answer (your|any) (questions|queries)|"
     r"let'?s talk about what you|let'?s start by|how i (can|could|might) help (you )?with (that|this)|the advice you (gave|give|have given)|"
     r"what'?s your (favou?rite|best)|apologi[sz]e for the confusion|sorry for the misunderstanding|"
@@ -101,6 +103,7 @@ _ADVICE = re.compile(
     r"(has|have) been (shown|proven) to|remember,? it'?s|(can|will) help you (feel|sleep|relax|cope)|"
     r"(can|could|may|will)( help)?( to)? (you )?(reduce|improve|relieve|ease|lower|boost|manage) (your )?(stress|anxiety|mood|sleep|symptoms)|"
     r"can be (beneficial|helpful|good) for (stress|anxiety|mood|sleep|your|overall)|"
+    r"(can|could|may|will|does) (indeed |really |definitely |also )?help (with|you with) (your )?(stress|anxiety|mood|sleep|depression|symptoms)|"
     r"(is|are) (great|good|beneficial|helpful|effective) (for|at) (reducing |managing |your )?(stress|anxiety|mood|sleep))(?!\w)",
     _I,
 )

@@ -18,6 +18,7 @@ A sentence failing later in a reply ends the reply there (what was said stays sa
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -161,6 +162,23 @@ def _said_before(norm: str, earlier_turns: Sequence[str]) -> bool:
         return False
     earlier = [normalize_text(turn) for turn in earlier_turns]
     return any(f" {norm} " in f" {turn} " or _shares_span(norm, turn, REPEAT_SPAN_WORDS) for turn in earlier)
+
+
+_QUOTED_BACK = re.compile(r"\bwhat (you|u) mean(t)? by\s*[\"\u201c'\u2018](?P<quote>[^\"\u201d\u2019]+)", re.IGNORECASE)
+
+
+def _misquotes(sentence: str, trainee_turns: Sequence[str]) -> bool:
+    """The client asks what the counsellor meant by words the counsellor never said.
+
+    The small model quotes its own earlier lines back as if the counsellor had said them
+    ('I'm not sure what you mean by "that's literally what my mum says."'), which makes
+    no sense to the trainee. Quoting the counsellor's real words is fine.
+    """
+    match = _QUOTED_BACK.search(sentence)
+    if match is None:
+        return False
+    quote = normalize_text(match.group("quote"))
+    return bool(quote) and not any(f" {quote} " in f" {normalize_text(turn)} " for turn in trainee_turns)
 
 
 def _line_said_before(line: str, earlier_turns: Sequence[str]) -> bool:
@@ -417,6 +435,8 @@ class SimulatedClient:
             return RoleVerdict(False, "echo")
         if not sentence.rstrip().endswith("?") and _says_back_in_second_person(norm, trainee):
             return RoleVerdict(False, "echo")
+        if _misquotes(sentence, [t for s, t in self._history if s == "trainee"]):
+            return RoleVerdict(False, "misquote")
         if len(norm.split()) >= 4 and norm in _OPENING_CUE:  # the greeting the chat starts with
             return RoleVerdict(False, "echo")
         # the trainee's own question asked back ("...worn out. What would help?" seen in a
