@@ -191,17 +191,6 @@ def test_a_near_verbatim_repeat_of_an_earlier_turn_is_caught():
     assert dict(client.stats.caught_kinds) == {"repeat": 1}
 
 
-def test_scripted_fallback_skips_a_line_the_model_already_said():
-    backend = ReplayBackend(["I've heard that before.", "I do try.", "As an AI, I can't.", "As an AI, I can't."])
-    client = SimulatedClient(make_scenario(), backend)
-    client.opening_line()
-    assert say(client, "You should sleep more.", ADVICE) == ["I've heard that before."]
-    assert say(client, "Have you tried a nap?", ADVICE) == ["I do try."]
-    # Both attempts break role. The pushback line next in turn is the one the model said
-    # two turns ago, so the fallback takes the other one.
-    assert say(client, "You should sleep more.", ADVICE) == ["That's easy to say."]
-
-
 def test_the_hint_never_suggests_a_line_the_client_already_said():
     from trainer.client.scripted import STOCK_LINES
 
@@ -220,15 +209,23 @@ def test_the_hint_never_suggests_a_line_the_client_already_said():
     assert client.stats.fallbacks == 0
 
 
-def test_fallback_skips_a_scripted_line_part_of_which_was_said():
-    backend = ReplayBackend(["I don't know.", "Hard to say.", "As an AI, I can't.", "As an AI, I can't."])
+@pytest.mark.parametrize("said, trainee, fb, fallback", [
+    # The pushback line next in turn is the one the model said two turns ago, so the
+    # fallback takes the other one.
+    (["I've heard that before.", "I do try."], "You should sleep more.", ADVICE,
+     "That's easy to say."),
+    # Both deflecting lines are spent, one of them in part: "I don't know. Can we move
+    # on?" would say "I don't know." a second time, so a stock line comes instead.
+    (["I don't know.", "Hard to say."], "Why? When? How?", STACKED,
+     "Can we talk about something else?"),
+])
+def test_scripted_fallback_skips_a_line_the_client_already_said(said, trainee, fb, fallback):
+    backend = ReplayBackend([*said, "As an AI, I can't.", "As an AI, I can't."])
     client = SimulatedClient(make_scenario(), backend)
     client.opening_line()
-    assert say(client, "Why? When? How?", STACKED) == ["I don't know."]
-    assert say(client, "Why? When? How?", STACKED) == ["Hard to say."]
-    # Both scenario lines are spent: "I don't know. Can we move on?" would say
-    # "I don't know." a second time, so a stock deflecting line comes instead.
-    assert say(client, "Why? When? How?", STACKED) == ["Can we talk about something else?"]
+    for line in said:
+        assert say(client, trainee, fb) == [line]
+    assert say(client, trainee, fb) == [fallback]  # both attempts broke role
 
 
 def test_asking_what_the_counsellor_meant_by_words_they_never_said_is_caught():
