@@ -90,6 +90,14 @@ NAME = "Claire"
         ("I'm sorry, but I don't understand your message.", "refusal"),
         ("Oh, what a pity! I'm sorry for the inconvenience caused.", "helper_talk"),
         ("Exercise can indeed help with stress and anxiety.", "advice"),
+        # and in the next eval conversations (seeds 5 and 6)
+        ("Okay, I'm ready.", "meta"),
+        ("Okay, I'll say something close to that.", "meta"),
+        ("Alright, I'll start with a simple way to calm down.", "helper_talk"),
+        ("Absolutely, I understand.", "helper_talk"),
+        ("Absolutely, I can do that.", "helper_talk"),
+        ("Oh, my apologies for that.", "helper_talk"),
+        ("Can you please clarify what's going on?", "refusal"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
         ("xkcdqwrtzpl mnbvcxz", "not_english"),
@@ -145,6 +153,10 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "I apologise for crying.",
         "Work doesn't help with my sleep.",
         "I didn't get your message until the Friday.",
+        "I'm ready to talk about it now.",
+        "I don't know if I'm ready.",
+        "Absolutely not.",
+        "I'll start with the easy bit, I suppose.",
     ],
 )
 def test_ordinary_client_lines_pass(sentence):

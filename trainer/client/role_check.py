@@ -34,7 +34,7 @@ _REFUSAL = re.compile(
     r"what (kind of )?language you('re| are) (using|speaking)|\bunderstand (the|your) request|"
     r"\bi('m| am) sorry,? (but )?i (don't|do not) (understand|know) what you('re| are)? ?(asking|trying|mean)|"
     r"\bi('m| am) sorry,? but i (don't|do not) understand[.!]?$|\bi apologi[sz]e,? but i\b|"
-    r"\b(can|could|would) you (please )?(rephrase|reword)|\bcould you please clarify|"
+    r"\b(can|could|would) you (please )?(rephrase|reword)|\b(can|could|would) you please clarify|"
     r"\b(understand|rephrase|reword|clarify) your (message|request|input)|what you('re| are) trying to (communicate|convey))",
     _I,
 )
@@ -42,7 +42,8 @@ _META = re.compile(
     r"\b(in this reply|(may|might|would|could) say something|something (close to|like):|i would say|i('d| would) say something|"
     r"(the|my) counsell?or (says|said|asks|asked|may|might)|private notes?|notes for playing|role-?play|in character|"
     r"(i'?m (just )?|as )(a|the|your) (trainee )?(counsell?or|therapist)|"
-    r"(may|might) now say|if it feels right)(?!\w)",
+    r"(may|might) now say|if it feels right|say something close to|"
+    r"^((okay|ok|alright|sure|yes|yeah|it'?s okay),? )?i'?m ready[.!]?$)(?!\w)",
     _I,
 )
 # The turn hint's own wording (prompt.STANCE_INSTRUCTIONS, prompt.MOOD_WORDS) turned into the
@@ -71,7 +72,8 @@ _HELPER_TALK = re.compile(
     r"let'?s talk about what you|let'?s start by|how i (can|could|might) help (you )?with (that|this)|the advice you (gave|give|have given)|"
     r"what'?s your (favou?rite|best)|apologi[sz]e for the confusion|sorry for the misunderstanding|"
     r"(can|could) you (please )?provide me with|ready to (help|assist)|something i can do to help|more details or context|(i'?m|i am) glad you found|(try|continue) (to|and) help you|"
-    r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
+    r"^(sure|yes|okay|ok|good|great|absolutely)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
+    r"^(sure|okay|ok|alright),? i'?ll (start|begin) (with|by)|\bmy apologies\b|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
     _I,
 )
