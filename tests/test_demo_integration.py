@@ -84,3 +84,14 @@ def test_sessions_are_stored_with_every_turn(demo_records):
         texts = [t["trainee_text"] for t in stored.turns if t.get("trainee_text")]
         assert texts == [t["transcript"] for t in record["turns"]]
         assert stored.summary
+
+
+def test_text_demo_ends_with_the_session_summary(capsys):
+    from trainer.__main__ import main
+
+    # --scripted: real recognizer, voice and coder, scripted client lines (no LLM load).
+    assert main(["demo", "--scenario", "burnout-nurse", "--turns", "2", "--no-save", "--scripted"]) == 0
+    out = capsys.readouterr().out
+    transcript, _, summary = out.partition("\nSession summary\n")
+    assert transcript.count("\nYou: ") + transcript.startswith("You: ") == 2
+    assert "Reflections : questions" in summary and "Mean attunement" in summary

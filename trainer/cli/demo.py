@@ -46,7 +46,8 @@ def run(args) -> int:
             None if args.output_device == "default" else parse_device(args.output_device))
         speaker = make_speaker(device, pace_null=args.realtime)
         store = None if args.no_save else open_store(True)
-        listeners = [] if args.json else [TranscriptPrinter(scenario)]
+        printer = None if args.json else TranscriptPrinter(scenario)
+        listeners = [printer] if printer is not None else []
         try:
             record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
                               recorder=store, listeners=listeners, seed=args.seed)
@@ -64,6 +65,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(record, indent=2))
     else:
+        printer.print_summary(record["summary"])
         print(f"\nWord error rate of the trainee transcripts: {record['word_error_rate']}", file=sys.stderr)
         print(f"Median timings (ms): {record['median_timings_ms']}", file=sys.stderr)
     return 0
