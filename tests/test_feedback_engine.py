@@ -304,3 +304,49 @@ def test_typed_turns_have_no_latency_or_talk_share(engine):
     assert result["talk_share"] is None
     summary = engine.summary()
     assert summary["talk_share"]["value"] is None and summary["median_latency_ms"] is None
+
+
+# -- suicide risk ------------------------------------------------------------------------
+
+
+def _risk_session(engine, answer_to_hint: str) -> dict:
+    engine.client_turn("I'm just in a rough patch since the redundancy.", 0.0, 2.0)
+    engine.trainee_turn("That sounds hard.", 3.0, 4.0)
+    engine.client_turn("Honestly, I feel like a burden. She'd be better off without me.", 5.0, 8.0)
+    return engine.trainee_turn(answer_to_hint, 9.0, 11.0)
+
+
+def test_a_hint_of_suicide_answered_without_asking_gets_the_risk_nudge(engine):
+    feedback = _risk_session(engine, "How is work going?")
+    assert feedback["risk_cue"] == "I feel like a burden"
+    assert feedback["asked_about_risk"] is False and feedback["risk_unasked"] is True
+    # Safety first: this nudge wins over the missed-feeling and question ones.
+    assert feedback["nudge_key"] == "risk_unasked"
+    engine.client_turn("It's fine.", 12.0, 13.0)
+    engine.trainee_turn("Do you exercise?", 14.0, 15.0)
+    summary = engine.summary()
+    assert summary["risk"]["asked_directly"] is False
+    assert summary["risk"]["hints"][0]["client"].startswith("Honestly, I feel like a burden")
+    assert summary["to_practise"][0].startswith("The client hinted at suicide")
+
+
+def test_asking_directly_after_the_hint_is_a_strength(engine):
+    feedback = _risk_session(engine, "Are you having thoughts of ending your life?")
+    assert feedback["asked_about_risk"] is True and feedback["risk_unasked"] is False
+    # The best response there is, though coded a closed question: no missed opportunity.
+    assert feedback["components"]["response"] == 1.0 and not feedback["missed_opportunity"]
+    assert feedback["nudge_key"] != "risk_unasked"
+    engine.client_turn("Yeah. Most nights.", 12.0, 13.0)
+    engine.trainee_turn("That sounds hard.", 14.0, 15.0)
+    summary = engine.summary()
+    assert summary["risk"]["asked_directly"] is True
+    assert summary["strengths"][0].startswith("When the client hinted at suicide, you asked")
+
+
+def test_no_hint_no_risk_feedback(engine):
+    engine.client_turn("Work has been piling up and I'm so stressed.", 0.0, 3.0)
+    engine.trainee_turn("Work has been piling up and you feel stressed.", 4.0, 6.0)
+    engine.client_turn("The paperwork is a burden, to be honest.", 6.5, 8.0)
+    feedback = engine.trainee_turn("How is work going?", 9.0, 10.0)
+    assert feedback["risk_cue"] is None and feedback["nudge_key"] != "risk_unasked"
+    assert engine.summary()["risk"] == {"hints": [], "asked_directly": None}

@@ -80,6 +80,11 @@ class TranscriptPrinter:
             elif key == "median_latency_ms":
                 value = f"{value:.0f}"
             self._print(f"  {label}: {value}")
+        risk = summary.get("risk") or {}
+        if risk.get("hints"):
+            asked = "yes" if risk.get("asked_directly") else "no"
+            self._print(f"  Hints of suicide from the client: {len(risk['hints'])}; "
+                        f"you asked directly: {asked}")
         for title, key in (("Strengths", "strengths"), ("To practise", "to_practise")):
             items = summary.get(key) or []
             if items:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from trainer.feedback import measures as m
+from trainer.feedback import risk
 from trainer.feedback.nudges import NudgeFacts, choose_nudge
 from trainer.feedback.scoring import (
     DEFAULT_WEIGHTS,
@@ -49,6 +50,7 @@ class EngineState:
     closed_question_run: int = 0
     last_nudge_key: str | None = None
     running_attunement: float | None = None
+    risk_unasked: bool = False  # the client hinted at suicide and the trainee has not asked
     trainee_seconds: float = 0.0
     client_seconds: float = 0.0
 
@@ -99,7 +101,12 @@ class FeedbackEngine:
         client_text = state.client_text
         feeling = m.feeling_capture(client_text, text)
         content = m.content_capture(client_text, text)
+        risk_cue = risk.risk_cue(client_text) if after_client else None
+        asked_about_risk = risk.asks_about_risk(text)
+        answered_hint = asked_about_risk and (state.risk_unasked or risk_cue is not None)
         missed = m.missed_opportunity(client_text, utterances, feeling, content)
+        if answered_hint:  # a direct question about suicide is no missed opportunity
+            missed = m.MissedOpportunity(False, None)
         reflex = m.righting_reflex(
             utterances, client_text, state.previous_trainee_text, state.reflected_so_far
         )
@@ -127,6 +134,7 @@ class FeedbackEngine:
                 questions_in_turn=questions,
                 interrupted=was_interrupted,
                 missed_opportunity=missed.missed,
+                asked_about_risk_hint=answered_hint,
             ),
             self._weights,
         )
@@ -142,6 +150,7 @@ class FeedbackEngine:
                 reflected=reflected,
                 complex_reflection=any(u.code == "reflection_complex" for u in utterances),
                 feeling_reflected=feeling.reflected,
+                risk_hint_unasked=risk_cue is not None and not asked_about_risk,
             ),
             state.last_nudge_key,
         )
@@ -166,6 +175,8 @@ class FeedbackEngine:
             speaking_rate_wpm=wpm,
             attunement=score.attunement,
             nudge_key=nudge.key if nudge else None,
+            risk_cue=risk_cue,
+            asked_about_risk=asked_about_risk,
         )
         self._state = replace(
             state,
@@ -177,6 +188,7 @@ class FeedbackEngine:
             question_run=question_run,
             closed_question_run=closed_run,
             last_nudge_key=record.nudge_key,
+            risk_unasked=(state.risk_unasked or risk_cue is not None) and not asked_about_risk,
             running_attunement=running,
             trainee_seconds=trainee_seconds,
         )
@@ -210,6 +222,10 @@ class FeedbackEngine:
             "nudge": nudge.text if nudge else None,
             "nudge_key": nudge.key if nudge else None,
             "talk_share": None if share is None else round(share, 3),
+            "risk_cue": risk_cue,
+            "asked_about_risk": asked_about_risk,
+            "answered_risk_hint": answered_hint,
+            "risk_unasked": self._state.risk_unasked,
         }
 
     def _turn_code(

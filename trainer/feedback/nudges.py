@@ -29,6 +29,7 @@ class NudgeFacts:
     reflected: bool  # the turn contains a reflection
     complex_reflection: bool
     feeling_reflected: bool
+    risk_hint_unasked: bool = False  # the client just hinted at suicide; not asked about
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ def _count_word(n: int) -> str:
 def candidates(facts: NudgeFacts) -> list[Nudge]:
     """Every nudge that applies to the turn, highest priority first."""
     found: list[Nudge] = []
+    if facts.risk_hint_unasked:  # safety before skill
+        found.append(Nudge("risk_unasked",
+                           "That may be a hint of suicidal thoughts — it's OK to ask "
+                           "directly: \"Are you thinking about ending your life?\""))
     if facts.righting_reflex:
         found.append(Nudge("righting_reflex",
                            "Advice before permission — try asking if they'd like ideas first."))

@@ -74,6 +74,7 @@ class TurnFacts:
     questions_in_turn: int
     interrupted: bool
     missed_opportunity: bool
+    asked_about_risk_hint: bool = False  # asked directly about suicide after a hint
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ class TurnScore:
 
 def score_turn(facts: TurnFacts, weights: ScoreWeights = DEFAULT_WEIGHTS) -> TurnScore:
     """Attunement (0–100) for one turn; see the module docstring for the formula."""
-    components: dict[str, float] = {
-        "response": weights.response_values.get(facts.primary_code, 0.0)
-    }
+    # Asking plainly about suicide after a hint is the best response there is, though
+    # the coder (rightly) calls it a closed question.
+    response = 1.0 if facts.asked_about_risk_hint else weights.response_values.get(facts.primary_code, 0.0)
+    components: dict[str, float] = {"response": response}
     weighted = weights.response * components["response"]
     total_weight = weights.response
     if facts.feeling_applicable:

@@ -63,6 +63,8 @@ class TurnRecord:
     speaking_rate_wpm: float | None
     attunement: float
     nudge_key: str | None = None
+    risk_cue: str | None = None  # words of the client's turn that hinted at suicide
+    asked_about_risk: bool = False  # the trainee named suicide, self-harm or safety
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class SessionSummary:
     content_capture_rate: float | None
     missed_opportunities: tuple[MissedItem, ...]
     mean_attunement: float | None
+    risk_hints: tuple[MissedItem, ...]
+    asked_about_risk: bool | None  # None when the client never hinted at suicide
     strengths: tuple[str, ...]
     practise: tuple[str, ...]
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -133,6 +137,8 @@ class SessionSummary:
             "content_capture_rate": _round(self.content_capture_rate, 3),
             "missed_opportunities": [m.to_dict() for m in self.missed_opportunities],
             "mean_attunement": _round(self.mean_attunement, 1),
+            "risk": {"hints": [h.to_dict() for h in self.risk_hints],
+                     "asked_directly": self.asked_about_risk},
             "strengths": list(self.strengths),
             "to_practise": list(self.practise),
             "thresholds": {k: dict(v) for k, v in self.thresholds.items()},
@@ -208,6 +214,10 @@ def summarize(
         for t in turns if t.missed_reason
     )
     latencies = [t.latency_ms for t in turns]
+    hints = tuple(MissedItem(t.index, t.client_text, t.trainee_text, "risk_hint")
+                  for t in turns if t.risk_cue)
+    # Asked at the hint or at any later turn: asking a turn late still counts.
+    asked = any(t.asked_about_risk for t in turns[hints[0].turn_index:]) if hints else None
     summary = SessionSummary(
         turns=len(turns),
         code_counts=code_counts,
@@ -235,6 +245,8 @@ def summarize(
                                    len(content_turns)),
         missed_opportunities=missed,
         mean_attunement=mean(t.attunement for t in turns) if turns else None,
+        risk_hints=hints,
+        asked_about_risk=asked,
         strengths=(),
         practise=(),
         thresholds={
@@ -279,6 +291,18 @@ def _none_is_best(count: int) -> float:
 
 def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
     dims: list[_Dimension] = []
+    if s.risk_hints:  # first, so that it wins ties: safety before skill
+        hint = s.risk_hints[0].client
+        dims.append(_Dimension(
+            "risk", 1.0 if s.asked_about_risk else 0.0,
+            "When the client hinted at suicide, you asked about it directly; that "
+            "question is what lets a client say it.",
+            (f"The client hinted at suicide (\"{hint}\") and you did not ask about it; ask "
+             "plainly (\"Are you having thoughts of ending your life?\"). Asking does "
+             "not put the idea in their head." if not s.asked_about_risk else
+             "After asking about suicide, go on to ask about plans, means and what keeps "
+             "the client safe."),
+        ))
     r, q = s.reflections, s.questions
     if r or q:
         ratio_text = f"R:Q {s.rq_ratio:.1f}:1" if s.rq_ratio is not None else "no questions"

@@ -1,0 +1,49 @@
+"""Suicide risk: did the client hint at it, and did the trainee ask directly?
+
+Clients rarely say "I want to kill myself" unprompted; they say they are a burden, that
+everyone would be better off without them, that there is no point. The skill a trainee
+practises (the hidden-risk scenario) is to notice such a hint and ask plainly: asking
+directly does not put the idea in anyone's head, and it lets the client say it.
+
+Pure functions over text; phrase lists, not a model. A cue that is missed here costs
+a nudge, never a false alarm about the trainee, so the lists stay narrow.
+"""
+
+from __future__ import annotations
+
+import re
+
+_RISK_CUES = re.compile(
+    r"\b(kill(ing)? myself|suicid\w*|end(ing)? (it all|my life)|take my (own )?life|"
+    r"(don'?t|do not) want to (be alive|live|wake up|go on|be here any ?more)|"
+    r"(better|easier) off without me|"
+    r"(i'?m|i am|i feel( like)?|i'?ve become|being) (just |such )?a burden|"
+    r"sav(e|ed|ing) up (my |the |some )?(tablets|pills)|"
+    r"(no|not much) point (in )?(anything|going on|living|carrying on|any of it)|"
+    r"what'?s the point (of|in) (it all|anything|going on|living|carrying on)|"
+    r"can'?t (go on|carry on|keep going)|wish i (was|were|wasn'?t|weren'?t) (dead|here|around|alive)|"
+    r"not (be|being) (here|around) (any ?more|much longer)|(hurt|harm)(ing)? myself|"
+    r"nothing (left )?to live for)\b",
+    re.IGNORECASE,
+)
+
+_DIRECT_QUESTIONS = re.compile(
+    r"\b(suicid\w*|kill(ing)? (yourself|themselves)|(end(ing|s)?|tak(e|es|ing)) (your|their) (own )?li(fe|ves)|"
+    r"end(ing)? it all|(hurt|harm)(ing)? yourself|want(ed|ing)? to die|"
+    r"thoughts? (of|about) (dying|death|not (wanting to )?(be|being) (here|alive|around))|"
+    r"(don'?t|not) want(ing)? to (be here|be alive|live|wake up)|"
+    r"wish(ing)? you (were|was) dead|(are you|do you feel|feeling) safe|keep(ing)? yourself safe|"
+    r"(the|those|these|saving|saved) (tablets|pills))\b",
+    re.IGNORECASE,
+)
+
+
+def risk_cue(client_text: str) -> str | None:
+    """The words in the client's turn that hint at suicide or self-harm, or None."""
+    match = _RISK_CUES.search(client_text or "")
+    return match.group(0) if match else None
+
+
+def asks_about_risk(trainee_text: str) -> bool:
+    """The trainee named suicide, self-harm or safety plainly (a question or a reflection)."""
+    return bool(_DIRECT_QUESTIONS.search(trainee_text or ""))
