@@ -138,3 +138,15 @@ def test_every_order_of_positive_turns_gets_further_than_lecturing():
         good = run(scenario, list(order))[-1]
         bad = run(scenario, [ADVICE, CLOSED, INFORM, CLOSED_RUN, STACKED])[-1]
         assert good.openness > bad.openness + 0.3
+
+
+def test_asking_plainly_about_suicide_after_a_hint_is_attuned():
+    asked = feedback("question_closed", answered_risk_hint=True, attunement=70)
+    assert judge_turn(feedback("question_closed", attunement=70)) == "neutral"
+    assert judge_turn(asked) == "attuned"
+    scenario = make_scenario()
+    start = initial_state(scenario)
+    after_closed = update_state(start, feedback("question_closed", attunement=70), scenario)
+    after_asked = update_state(start, asked, scenario)
+    assert after_asked.openness > after_closed.openness
+    assert after_asked.attuned_turns == start.attuned_turns + 1

@@ -160,6 +160,8 @@ def judge_turn(feedback: Mapping[str, Any]) -> str:
     code = feedback.get("code", "other")
     if _flag(feedback, "righting_reflex") or code in TELLING_CODES or _flag(feedback, "interrupted"):
         return "rupture"
+    if _flag(feedback, "answered_risk_hint"):  # asked plainly about suicide after a hint
+        return "attuned"
     if (
         _int(feedback, "questions_in_turn") >= 2
         or _int(feedback, "closed_question_run") >= 2
@@ -182,7 +184,9 @@ def openness_change(feedback: Mapping[str, Any], openness: float, dyn: Dynamics,
     code = feedback.get("code", "other")
     up = 0.0
     down = 0.0
-    if code == "reflection_complex":
+    # A client who hinted at suicide and is asked plainly feels heard, as by a complex
+    # reflection, though the question is a closed one.
+    if code == "reflection_complex" or _flag(feedback, "answered_risk_hint"):
         up += steps.reflection_complex
     elif code == "reflection_simple":
         up += steps.reflection_simple
