@@ -123,22 +123,25 @@ def test_echoes_and_repeats_are_caught():
     assert dict(client.stats.caught_kinds) == {"echo": 1, "repeat": 1}
 
 
-def test_the_trainees_own_question_asked_back_is_an_echo():
-    backend = ReplayBackend(["Absolutely, I'm worn out. What would help?"])
-    client = SimulatedClient(make_scenario(), backend)
-    client.opening_line()
-    assert say(client, "You're worn out. What would help?", ATTUNED) == ["Absolutely, I'm worn out."]
-    assert dict(client.stats.caught_kinds) == {"echo": 1}
-
-
-def test_the_trainees_reflection_handed_back_in_the_second_person_is_an_echo():
+@pytest.mark.parametrize("replies, trainee, spoken, caught", [
+    # the trainee's own question asked back
+    (["Absolutely, I'm worn out. What would help?"], "You're worn out. What would help?",
+     ["Absolutely, I'm worn out."], {"echo": 1}),
     # seen in `trainer eval client` transcripts of the default model: the client turning
     # the counsellor's reflection back on them
-    backend = ReplayBackend(["Maybe. You feel stressed and scared."])
-    client = SimulatedClient(make_scenario(), backend)
+    (["Maybe. You feel stressed and scared."], "It sounds hard, and you feel stressed.",
+     ["Maybe."], {"echo": 1}),
+    # asking what the counsellor meant by words nobody said (the model quoting its own
+    # earlier line) is regenerated; quoting the counsellor's real words is fine
+    (['I\'m not sure what you mean by "that\'s what my mum says."',
+      'What do you mean by "early shifts"? I get up at four.'], "Early shifts sound hard.",
+     ['What do you mean by "early shifts"?', "I get up at four."], {"misquote": 1}),
+])
+def test_the_trainees_words_handed_back_or_misquoted_are_caught(replies, trainee, spoken, caught):
+    client = SimulatedClient(make_scenario(), ReplayBackend(replies))
     client.opening_line()
-    assert say(client, "It sounds hard, and you feel stressed.", ATTUNED) == ["Maybe."]
-    assert dict(client.stats.caught_kinds) == {"echo": 1}
+    assert say(client, trainee, ATTUNED) == spoken
+    assert dict(client.stats.caught_kinds) == caught
 
 
 def test_the_greeting_the_chat_starts_with_is_an_echo():
@@ -226,19 +229,6 @@ def test_scripted_fallback_skips_a_line_the_client_already_said(said, trainee, f
     for line in said:
         assert say(client, trainee, fb) == [line]
     assert say(client, trainee, fb) == [fallback]  # both attempts broke role
-
-
-def test_asking_what_the_counsellor_meant_by_words_they_never_said_is_caught():
-    backend = ReplayBackend([
-        'I\'m not sure what you mean by "that\'s what my mum says."',
-        'What do you mean by "early shifts"? I get up at four.',
-    ])
-    client = SimulatedClient(make_scenario(), backend)
-    client.opening_line()
-    # The first quotes words nobody said; quoting the counsellor's own words is fine.
-    assert say(client, "Early shifts sound hard.", ATTUNED) == [
-        'What do you mean by "early shifts"?', "I get up at four."]
-    assert dict(client.stats.caught_kinds) == {"misquote": 1}
 
 
 def test_reply_is_capped_at_three_sentences():
