@@ -14,6 +14,7 @@ from trainer.scenarios import find_scenario
     "I've thought about ending it all.",
     "What's the point of carrying on?",
     "I don't want to be here anymore.",
+    "Some nights I wish I wasn't here at all.",
 ])
 def test_hints_are_recognised(client):
     assert risk_cue(client)
@@ -26,6 +27,7 @@ def test_hints_are_recognised(client):
     "What's the point of these posters?",
     "I just don't want to be here.",  # in this session: the reluctant teen's opening
     "I'm just in a rough patch.",
+    "I wish I was here more for my son.",
 ])
 def test_ordinary_client_lines_are_not_hints(client):
     assert risk_cue(client) is None

@@ -5,8 +5,8 @@ everyone would be better off without them, that there is no point. The skill a t
 practises (the hidden-risk scenario) is to notice such a hint and ask plainly: asking
 directly does not put the idea in anyone's head, and it lets the client say it.
 
-Pure functions over text; phrase lists, not a model. A cue that is missed here costs
-a nudge, never a false alarm about the trainee, so the lists stay narrow.
+Pure functions over text; phrase lists, not a model. A hint missed here costs one nudge;
+a false one would bring talk of suicide into an ordinary session, so the lists stay narrow.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _RISK_CUES = re.compile(
     r"sav(e|ed|ing) up (my |the |some )?(tablets|pills)|"
     r"(no|not much) point (in )?(anything|going on|living|carrying on|any of it)|"
     r"what'?s the point (of|in) (it all|anything|going on|living|carrying on)|"
-    r"can'?t (go on|carry on|keep going)|wish i (was|were|wasn'?t|weren'?t) (dead|here|around|alive)|"
+    r"can'?t (go on|carry on|keep going)|wish i (was|were) dead|wish i (wasn'?t|weren'?t) (here|around|alive)|"
     r"not (be|being) (here|around) (any ?more|much longer)|(hurt|harm)(ing)? myself|"
     r"nothing (left )?to live for)\b",
     re.IGNORECASE,
