@@ -150,3 +150,30 @@ def test_asking_plainly_about_suicide_after_a_hint_is_attuned():
     after_asked = update_state(start, asked, scenario)
     assert after_asked.openness > after_closed.openness
     assert after_asked.attuned_turns == start.attuned_turns + 1
+
+
+def _opened_by_asking_scenario():
+    data = make_scenario().model_dump()
+    data["disclosure"]["core"]["opens_when_asked_about_suicide"] = True
+    return make_scenario(disclosure=data["disclosure"])
+
+
+def test_a_layer_marked_so_opens_when_the_trainee_asks_about_suicide():
+    plain, marked = make_scenario(), _opened_by_asking_scenario()
+    assert allowed_layer(marked, 0.6, 2) == "deeper"  # thresholds as usual until asked
+    assert allowed_layer(marked, 0.6, 2, asked_about_suicide=True) == "core"
+    assert allowed_layer(plain, 0.6, 2, asked_about_suicide=True) == "deeper"
+    # Asking does not skip the layers before it.
+    assert allowed_layer(marked, 0.3, 0, asked_about_suicide=True) == "surface"
+
+
+def test_asking_about_suicide_after_a_hint_is_remembered_and_opens_the_marked_core():
+    scenario = _opened_by_asking_scenario()
+    state = initial_state(scenario)
+    for _ in range(3):
+        state = update_state(state, ATTUNED, scenario)
+    assert state.layer_allowed == "deeper" and not state.asked_about_suicide
+    state = update_state(state, feedback("question_closed", answered_risk_hint=True, attunement=70), scenario)
+    assert state.asked_about_suicide and state.layer_allowed == "core"
+    state = update_state(state, feedback("other"), scenario)  # stays open on later turns
+    assert state.asked_about_suicide and state.layer_allowed == "core"

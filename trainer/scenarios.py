@@ -131,6 +131,9 @@ class DisclosureLayer(_Frozen):
     """Lowercase patterns that show a reply disclosed this layer."""
     min_openness: float = Field(ge=0.0, le=1.0)
     min_attuned_turns: int = Field(ge=0)
+    opens_when_asked_about_suicide: bool = False
+    """The layer opens, whatever the thresholds, once the trainee has asked plainly about
+    suicide after a hint (a client who wants someone to ask)."""
 
 
 class Disclosure(_Frozen):

@@ -28,15 +28,22 @@ def deeper_of(first: str | None, second: str | None) -> str | None:
     return first if layer_rank(first) >= layer_rank(second) else second
 
 
-def allowed_layer(scenario: Scenario, openness: float, attuned_turns: int) -> str | None:
-    """The deepest layer whose thresholds (and all shallower ones) are met, or None."""
+def allowed_layer(
+    scenario: Scenario, openness: float, attuned_turns: int, asked_about_suicide: bool = False
+) -> str | None:
+    """The deepest layer whose thresholds (and all shallower ones) are met, or None.
+
+    A layer marked ``opens_when_asked_about_suicide`` counts as met once the trainee has
+    asked plainly about suicide after a hint.
+    """
     allowed: str | None = None
     for name in LAYERS:
         layer = scenario.layer(name)
         needed_turns = layer.min_attuned_turns
         if name == "core":
             needed_turns = max(needed_turns, CORE_MIN_ATTUNED_TURNS)
-        if openness + 1e-9 < layer.min_openness or attuned_turns < needed_turns:
+        opened_by_asking = asked_about_suicide and layer.opens_when_asked_about_suicide
+        if not opened_by_asking and (openness + 1e-9 < layer.min_openness or attuned_turns < needed_turns):
             break
         allowed = name
     return allowed

@@ -98,6 +98,8 @@ class ClientState:
     turn: int = 0
     last_turn: str = "none"
     """How the last trainee turn was judged: attuned, neutral, misstep, rupture or none."""
+    asked_about_suicide: bool = False
+    """The trainee has asked plainly about suicide after a hint (see risk.py)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +112,7 @@ class ClientState:
             "stance": self.stance,
             "turn": self.turn,
             "last_turn": self.last_turn,
+            "asked_about_suicide": self.asked_about_suicide,
         }
 
     @property
@@ -279,7 +282,8 @@ def update_state(state: ClientState, feedback: Mapping[str, Any], scenario: Scen
         attuned = state.attuned_turns + 1
     else:
         attuned = state.attuned_turns
-    layer = allowed_layer(scenario, openness, attuned)
+    asked = state.asked_about_suicide or _flag(feedback, "answered_risk_hint")
+    layer = allowed_layer(scenario, openness, attuned, asked)
     new_layer = layer_rank(layer) > layer_rank(state.layer_allowed) and layer_rank(layer) >= 2
     intensity = state.intensity + intensity_change(feedback, verdict, new_layer)
     intensity += (dyn.start_intensity - intensity) * STEPS.intensity_relax
@@ -295,4 +299,5 @@ def update_state(state: ClientState, feedback: Mapping[str, Any], scenario: Scen
         mood=choose_mood(openness, intensity, stance, verdict),
         turn=state.turn + 1,
         last_turn=verdict,
+        asked_about_suicide=asked,
     )
