@@ -336,8 +336,10 @@ def test_asking_directly_after_the_hint_is_a_strength(engine):
     # The best response there is, though coded a closed question: no missed opportunity.
     assert feedback["components"]["response"] == 1.0 and not feedback["missed_opportunity"]
     assert feedback["nudge_key"] != "risk_unasked"
-    engine.client_turn("Yeah. Most nights.", 12.0, 13.0)
-    engine.trainee_turn("That sounds hard.", 14.0, 15.0)
+    engine.client_turn("I've been thinking about ending my life, most nights.", 12.0, 13.0)
+    follow_up = engine.trainee_turn("How would you do it?", 14.0, 15.0)
+    # Asked already: the disclosure that follows is no reason to prompt asking again.
+    assert follow_up["risk_cue"] and follow_up["nudge_key"] != "risk_unasked"
     summary = engine.summary()
     assert summary["risk"]["asked_directly"] is True
     assert summary["strengths"][0].startswith("When the client hinted at suicide, you asked")

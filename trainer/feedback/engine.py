@@ -51,6 +51,7 @@ class EngineState:
     last_nudge_key: str | None = None
     running_attunement: float | None = None
     risk_unasked: bool = False  # the client hinted at suicide and the trainee has not asked
+    risk_asked: bool = False  # the trainee has asked about suicide at some point
     trainee_seconds: float = 0.0
     client_seconds: float = 0.0
 
@@ -150,7 +151,8 @@ class FeedbackEngine:
                 reflected=reflected,
                 complex_reflection=any(u.code == "reflection_complex" for u in utterances),
                 feeling_reflected=feeling.reflected,
-                risk_hint_unasked=risk_cue is not None and not asked_about_risk,
+                # once asked, a later hint (or the disclosure itself) needs no prompt to ask
+                risk_hint_unasked=risk_cue is not None and not (asked_about_risk or state.risk_asked),
             ),
             state.last_nudge_key,
         )
@@ -189,6 +191,7 @@ class FeedbackEngine:
             closed_question_run=closed_run,
             last_nudge_key=record.nudge_key,
             risk_unasked=(state.risk_unasked or risk_cue is not None) and not asked_about_risk,
+            risk_asked=state.risk_asked or asked_about_risk,
             running_attunement=running,
             trainee_seconds=trainee_seconds,
         )
