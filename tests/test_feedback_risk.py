@@ -2,7 +2,7 @@
 
 import pytest
 
-from trainer.feedback.risk import asks_about_risk, risk_cue
+from trainer.feedback.risk import asks_about_risk, describe_risk, risk_cue
 from trainer.scenarios import find_scenario
 
 
@@ -52,3 +52,12 @@ def test_the_hidden_risk_scenario_hints_and_its_demo_asks():
     scenario = find_scenario("hidden-risk")
     assert any(risk_cue(line) for line in scenario.layer("deeper").facts + scenario.layer("core").facts)
     assert any(asks_about_risk(line) for line in scenario.demo)
+
+
+def test_describe_risk_for_a_summary():
+    assert describe_risk({}) is None
+    assert describe_risk({"risk": {"hints": [], "asked_directly": None}}) is None
+    hints = [{"client": "I feel like a burden."}, {"client": "I've been saving up tablets."}]
+    text = describe_risk({"risk": {"hints": hints, "asked_directly": False}})
+    assert text == ("The client hinted at suicide 2 times (first: \u201cI feel like a burden.\u201d); "
+                    "you did not ask about it directly.")

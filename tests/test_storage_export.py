@@ -32,6 +32,9 @@ SUMMARY = {
     "talk_share": {"value": 0.38, "band": "good"},
     "median_latency_ms": {"value": 1450},
     "mean_attunement": 63.6,
+    "risk": {"hints": [{"turn_index": 2, "client": "Some days I don't want to wake up.",
+                        "trainee": "That sounds hard.", "reason": "risk_hint"}],
+             "asked_directly": False},
     "missed_opportunities": [
         {"client": "I've been sleeping badly since Dad died.", "trainee": "Have you tried cutting out caffeine?"},
     ],
@@ -100,8 +103,8 @@ def test_pdf_report_contains_sections(tmp_path: Path) -> None:
     for expected in ("Practice session report", "Grief after losing a parent", "Reflection-to-question",
                      "needs work", "Ask permission before offering advice", "Missed opportunities",
                      "Have you tried cutting out caffeine?", "complex reflection", "Dr Amara Obi",
-                     "trainee turn"):
-        assert expected in text, expected
+                     "trainee turn", "Suicide risk", "you did not ask about it directly"):
+        assert expected in " ".join(text.split()), expected  # lines wrap anywhere
 
 
 def test_pdf_report_with_empty_summary_and_no_turns(tmp_path: Path) -> None:

@@ -202,6 +202,12 @@ def test_summary_bands_are_coloured_and_missing_keys_are_fine(qtbot):
     assert band_colour("below fair") in panel.band_chips["reflection_to_question"].styleSheet()
     assert band_colour("below fair") != band_colour("fair")
     assert len(panel.missed_labels) == 1 and "revision timetable" in panel.missed_labels[0].text()
+    assert not any("Suicide risk" in w.text() for w in panel.findChildren(QLabel))
+    hinted = dict(FULL_SUMMARY, risk={"hints": [{"client": "I feel like a burden."}], "asked_directly": True})
+    panel.set_summary(hinted)
+    texts = [w.text() for w in panel.findChildren(QLabel)]
+    assert "Suicide risk" in texts
+    assert any("hinted at suicide once" in t and "you asked about it directly" in t for t in texts)
     panel.set_summary({"strengths": ["Warm tone"]})
     assert panel.value_labels["reflection_to_question"].text() == "—"
     assert panel.band_chips["reflection_to_question"].text() == "—"

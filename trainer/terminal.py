@@ -7,6 +7,7 @@ import sys
 from trainer import events as ev
 from trainer.events import TurnState
 from trainer.feedback.measures import code_label, telling_part_codes
+from trainer.feedback.risk import describe_risk
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -80,11 +81,9 @@ class TranscriptPrinter:
             elif key == "median_latency_ms":
                 value = f"{value:.0f}"
             self._print(f"  {label}: {value}")
-        risk = summary.get("risk") or {}
-        if risk.get("hints"):
-            asked = "yes" if risk.get("asked_directly") else "no"
-            self._print(f"  Hints of suicide from the client: {len(risk['hints'])}; "
-                        f"you asked directly: {asked}")
+        risk = describe_risk(summary)
+        if risk:
+            self._print(f"  Suicide risk: {risk}")
         for title, key in (("Strengths", "strengths"), ("To practise", "to_practise")):
             items = summary.get(key) or []
             if items:

@@ -44,6 +44,18 @@ def risk_cue(client_text: str) -> str | None:
     return match.group(0) if match else None
 
 
+def describe_risk(summary: dict) -> str | None:
+    """One sentence for a session summary dict's ``risk`` entry; None when no hint came."""
+    risk = summary.get("risk") or {}
+    hints = risk.get("hints") or []
+    if not hints:
+        return None
+    times = "once" if len(hints) == 1 else f"{len(hints)} times"
+    asked = ("you asked about it directly" if risk.get("asked_directly")
+             else "you did not ask about it directly")
+    return f"The client hinted at suicide {times} (first: \u201c{hints[0].get('client', '')}\u201d); {asked}."
+
+
 def asks_about_risk(trainee_text: str) -> bool:
     """The trainee named suicide, self-harm or safety plainly (a question or a reflection)."""
     return bool(_DIRECT_QUESTIONS.search(trainee_text or ""))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.feedback.measures import code_label
+from trainer.feedback.risk import describe_risk
 from trainer.storage.records import StoredSession
 
 # (summary key, label, unit) in the order shown.
@@ -168,6 +169,9 @@ def _body_html(session: StoredSession) -> str:
     for comment in session.comments:
         comments_by_turn.setdefault(comment.get("turn_index"), []).append(comment)
     parts = [f"<html><head><style>{_CSS}</style></head><body>"]
+    risk = describe_risk(summary)
+    if risk:
+        parts.append(f"<h2>Suicide risk</h2><p class='missed'>{_e(risk)}</p>")
     missed = summary.get("missed_opportunities") or []
     parts.append("<h2>Missed opportunities</h2>")
     if not missed:

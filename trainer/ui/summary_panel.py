@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from trainer.feedback.risk import describe_risk
 from trainer.ui.codes import band_colour, band_label
 from trainer.ui.session_metrics import fmt_ms, fmt_percent, fmt_ratio
 
@@ -167,6 +168,10 @@ class SummaryPanel(QScrollArea):
         self._bullets(list(summary.get("strengths") or []), "—")
         self._heading("To practise")
         self._bullets(list(summary.get("to_practise") or []), "—")
+        risk = describe_risk(summary)
+        if risk:
+            self._heading("Suicide risk")
+            self._bullets([risk], "")
         self._heading("Missed opportunities")
         missed = list(summary.get("missed_opportunities") or [])
         if not missed:
