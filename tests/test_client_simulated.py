@@ -391,3 +391,20 @@ def test_an_opened_layer_the_model_keeps_skipping_is_said_from_the_script():
     assert client.state.layer_voiced == "deeper" and len(backend.calls) == 3
     assert replies[3][0] in make_scenario().scripted.deeper
     assert client.stats.fallbacks == 1
+
+
+def test_a_layer_opened_by_asking_about_suicide_is_said_at_once():
+    data = make_scenario().model_dump()
+    data["disclosure"]["core"]["opens_when_asked_about_suicide"] = True
+    backend = ReplayBackend(["The bakery means early shifts.", "I'm tired, that's all.",
+                             "I stopped answering my sister's calls.", "I'm not sure, really."])
+    client = SimulatedClient(make_scenario(disclosure=data["disclosure"]), backend)
+    client.opening_line()
+    for _ in range(3):
+        say(client, "You sound worn out.", ATTUNED)
+    assert client.state.layer_voiced == "deeper" and client.state.layer_allowed == "deeper"
+    asked = feedback("question_closed", answered_risk_hint=True, attunement=70)
+    calls = len(backend.calls)
+    # The model would answer "I'm not sure, really."; the scenario's own core line comes.
+    assert say(client, "Are you thinking about ending your life?", asked) == ["I gambled it all away."]
+    assert len(backend.calls) == calls and client.state.layer_voiced == "core"

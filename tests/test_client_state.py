@@ -163,8 +163,10 @@ def test_a_layer_marked_so_opens_when_the_trainee_asks_about_suicide():
     assert allowed_layer(marked, 0.6, 2) == "deeper"  # thresholds as usual until asked
     assert allowed_layer(marked, 0.6, 2, asked_about_suicide=True) == "core"
     assert allowed_layer(plain, 0.6, 2, asked_about_suicide=True) == "deeper"
-    # Asking does not skip the layers before it.
+    # Asking does not skip the layers before it, unless the client already said them
+    # (the hint) and a misstep since put their thresholds out of reach.
     assert allowed_layer(marked, 0.3, 0, asked_about_suicide=True) == "surface"
+    assert allowed_layer(marked, 0.3, 0, asked_about_suicide=True, voiced="deeper") == "core"
 
 
 def test_asking_about_suicide_after_a_hint_is_remembered_and_opens_the_marked_core():

@@ -29,12 +29,18 @@ def deeper_of(first: str | None, second: str | None) -> str | None:
 
 
 def allowed_layer(
-    scenario: Scenario, openness: float, attuned_turns: int, asked_about_suicide: bool = False
+    scenario: Scenario,
+    openness: float,
+    attuned_turns: int,
+    asked_about_suicide: bool = False,
+    voiced: str | None = None,
 ) -> str | None:
     """The deepest layer whose thresholds (and all shallower ones) are met, or None.
 
-    A layer marked ``opens_when_asked_about_suicide`` counts as met once the trainee has
-    asked plainly about suicide after a hint.
+    Once the trainee has asked plainly about suicide after a hint, a layer marked
+    ``opens_when_asked_about_suicide`` is allowed too, provided the layer before it is
+    allowed or already ``voiced`` (the hint itself usually voiced it; a misstep since may
+    have put its thresholds out of reach again).
     """
     allowed: str | None = None
     for name in LAYERS:
@@ -42,10 +48,14 @@ def allowed_layer(
         needed_turns = layer.min_attuned_turns
         if name == "core":
             needed_turns = max(needed_turns, CORE_MIN_ATTUNED_TURNS)
-        opened_by_asking = asked_about_suicide and layer.opens_when_asked_about_suicide
-        if not opened_by_asking and (openness + 1e-9 < layer.min_openness or attuned_turns < needed_turns):
+        if openness + 1e-9 < layer.min_openness or attuned_turns < needed_turns:
             break
         allowed = name
+    if asked_about_suicide:
+        reached = layer_rank(deeper_of(allowed, voiced))
+        for name in LAYERS:
+            if scenario.layer(name).opens_when_asked_about_suicide and layer_rank(name) <= reached + 1:
+                allowed = deeper_of(allowed, name)
     return allowed
 
 

@@ -396,13 +396,15 @@ class SimulatedClient:
 
         A small model often ignores the suggested line; the trainee who earned the
         disclosure should still hear it, so the scenario's own line for the layer is said.
+        A layer that opens when the trainee asks about suicide is due at once: the answer
+        to that question is the point of the scenario (the model, offered "I've been
+        thinking about ending my life", answered "I'm not feeling like a burden").
         """
         kind = scripted_kind(self._state.stance, self._state.layer_allowed)
-        return (
-            kind in LAYERS
-            and layer_rank(kind) > layer_rank(self._state.layer_voiced)
-            and self._suggested.get(kind, 0) >= OVERDUE_AFTER_SUGGESTIONS
-        )
+        if kind not in LAYERS or layer_rank(kind) <= layer_rank(self._state.layer_voiced):
+            return False
+        asked = self._state.asked_about_suicide and self.scenario.layer(kind).opens_when_asked_about_suicide
+        return asked or self._suggested.get(kind, 0) >= OVERDUE_AFTER_SUGGESTIONS
 
     def _suggestion(self) -> str | None:
         """A line the model may say in its own words (only from allowed layers)."""

@@ -283,7 +283,7 @@ def update_state(state: ClientState, feedback: Mapping[str, Any], scenario: Scen
     else:
         attuned = state.attuned_turns
     asked = state.asked_about_suicide or _flag(feedback, "answered_risk_hint")
-    layer = allowed_layer(scenario, openness, attuned, asked)
+    layer = allowed_layer(scenario, openness, attuned, asked, state.layer_voiced)
     new_layer = layer_rank(layer) > layer_rank(state.layer_allowed) and layer_rank(layer) >= 2
     intensity = state.intensity + intensity_change(feedback, verdict, new_layer)
     intensity += (dyn.start_intensity - intensity) * STEPS.intensity_relax
