@@ -41,6 +41,16 @@ def test_attuned_trainee_reflects_the_clients_words_and_varies_by_seed():
     assert LecturingTrainee(0).line(0, [reply]) != LecturingTrainee(1).line(0, [reply])
 
 
+def test_attuned_trainee_asks_about_suicide_once_after_a_hint():
+    from trainer.feedback.risk import asks_about_risk
+
+    trainee = AttunedTrainee(0)
+    assert not asks_about_risk(trainee.line(0, ["I'm just in a rough patch."]))
+    hint = "Honestly, I feel like a burden. She'd be better off without me."
+    assert asks_about_risk(trainee.line(1, [hint]))
+    assert not asks_about_risk(trainee.line(2, [hint]))  # asked once is enough
+
+
 def test_scripted_attuned_run_reaches_core_and_lecturing_does_not():
     scenario = make_scenario()
     attuned = run_conversation(scenario, "attuned", 0, None, KeywordFeedback, turns=10)

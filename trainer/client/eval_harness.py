@@ -29,6 +29,7 @@ from trainer.client.disclosure import layer_rank
 from trainer.client.role_check import check_sentence
 from trainer.client.sentences import split_sentences
 from trainer.client.simulated import SimulatedClient
+from trainer.feedback.risk import risk_cue
 from trainer.scenarios import Scenario, layer_disclosed
 
 STYLES = ("attuned", "lecturing")
@@ -123,6 +124,8 @@ OPEN_QUESTIONS = [
     "How has all of this been affecting you?",
     "What goes through your mind when you think about it?",
 ]
+RISK_QUESTION = ("Sometimes when people feel like that, they think about ending their life. "
+                 "Are you having thoughts like that?")
 AFFIRMATIONS = [
     "It takes real courage to talk about this, and you're doing it.",
     "You've kept going through all of this, and that says a lot about you.",
@@ -149,10 +152,12 @@ LECTURING_LINES = [
 
 @dataclass
 class AttunedTrainee:
-    """Reflections from the client's own words, open questions and affirmations."""
+    """Reflections from the client's own words, open questions and affirmations; and,
+    after a client's first hint of suicide, a reflection and a plain question about it."""
 
     seed: int = 0
     rng: random.Random = field(init=False)
+    asked_about_suicide: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"attuned:{self.seed}")
@@ -176,6 +181,9 @@ class AttunedTrainee:
             reflection = self.rng.choice(REFLECTION_TEMPLATES).format(content=content, feeling=feeling)
         # Questions and affirmations follow a reflection, as a skilled counsellor would:
         # a bare question after the client shares something is a missed opportunity.
+        if not self.asked_about_suicide and risk_cue(last):
+            self.asked_about_suicide = True
+            return f"{reflection} {RISK_QUESTION}"
         if kind == "question":
             return f"{reflection} {self.rng.choice(OPEN_QUESTIONS)}"
         if kind == "affirm":
