@@ -179,11 +179,11 @@ class AttunedTrainee:
             reflection = self.rng.choice(FEELING_ONLY_TEMPLATES).format(feeling=feeling)
         else:
             reflection = self.rng.choice(REFLECTION_TEMPLATES).format(content=content, feeling=feeling)
-        # Questions and affirmations follow a reflection, as a skilled counsellor would:
-        # a bare question after the client shares something is a missed opportunity.
         if not self.asked_about_suicide and risk_cue(last):
             self.asked_about_suicide = True
             return f"{reflection} {RISK_QUESTION}"
+        # Questions and affirmations follow a reflection, as a skilled counsellor would:
+        # a bare question after the client shares something is a missed opportunity.
         if kind == "question":
             return f"{reflection} {self.rng.choice(OPEN_QUESTIONS)}"
         if kind == "affirm":
