@@ -7,6 +7,7 @@ import pytest
 
 from trainer import events as ev
 from trainer.audio.capture import ScriptedMicrophone
+from trainer.audio.devices import AudioDeviceError
 from trainer.audio.playback import NullSpeaker
 from trainer.events import TurnState
 from trainer.scenarios import find_scenario
@@ -195,6 +196,16 @@ def test_voice_mode_needs_audio_parts(scenario):
     with pytest.raises(ValueError, match="input_mode='text'"):
         Session(scenario, client=FakeClient(), speaker=NullSpeaker(), synthesizer=None,
                 options=SessionOptions(input_mode="voice"))
+
+
+def test_switching_a_text_only_session_to_voice_is_refused(scenario):
+    """The window keeps text mode (and does not save voice as the choice) only if this raises."""
+    session, log = text_session(scenario)
+    with pytest.raises(AudioDeviceError, match="without a microphone"):
+        session.set_input_mode("voice")
+    with pytest.raises(AudioDeviceError):
+        session.set_input_mode("push_to_talk")
+    session.set_input_mode("text")  # always allowed
 
 
 def test_pause_holds_turns_until_resumed(scenario):

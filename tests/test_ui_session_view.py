@@ -17,6 +17,7 @@ from tests.ui_fakes import (  # noqa: E402,F401
     start_text_session,
 )
 from trainer import events as ev  # noqa: E402
+from trainer.ui.app_settings import SettingKey  # noqa: E402
 from trainer.ui.codes import state_style  # noqa: E402
 from trainer.ui.session_view import SessionView  # noqa: E402
 
@@ -229,3 +230,19 @@ def test_attunement_panel_shows_a_dash_when_feedback_has_no_timing(qtbot):
     assert {panel.latency_label.text(), panel.talk_label.text(), panel.median_label.text()} == {"—"}
     panel.set_timing_available(True)
     assert panel.latency_label.text() == "0 ms"  # shown again once timings apply
+
+
+def test_choosing_voice_in_a_session_without_a_microphone_keeps_text_mode(qtbot):
+    services = FakeServices(no_microphone=True)
+    services.store.settings[SettingKey.INPUT_MODE.value] = "text"
+    window = make_window(qtbot, services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    window.actions["mode_voice"].trigger()
+    assert ("set_input_mode", "voice") in session.calls
+    assert view.mode == "text" and view.mode_buttons["text"].isChecked()
+    assert view.text_row.isVisible()
+    assert services.store.settings[SettingKey.INPUT_MODE.value] == "text"  # not remembered as the choice
+    assert "not available" in view.error_banner.message
+    say(qtbot, window, session, "What brings you here today?")  # typing still works
+    close_window(window, services)

@@ -247,11 +247,9 @@ class FakeSession:
 
     def set_input_mode(self, mode: str) -> None:
         self.calls.append(("set_input_mode", mode))
-        self.mode = mode
         if mode != "text" and self.no_microphone:
-            self._submit(lambda: self._emit(ev.ErrorOccurred(
-                self._t(), "No microphone was found.",
-                "Plug in a headset, or switch to text mode to type your replies.")))
+            raise FakeAudioDeviceError("Voice input is not available: this session started without a microphone.")
+        self.mode = mode
 
     def push_to_talk(self, pressed: bool) -> None:
         self.calls.append(("push_to_talk", pressed))

@@ -29,6 +29,7 @@ import numpy as np
 
 from trainer import events as ev
 from trainer.audio.capture import MicrophoneSource
+from trainer.audio.devices import AudioDeviceError
 from trainer.audio.playback import SpeakerSink
 from trainer.audio.resample import dbfs, float_to_int16
 from trainer.audio.vad import SpeechStart, TentativeEnd, TurnDetector, TurnDetectorOptions, UtteranceEnd
@@ -255,8 +256,9 @@ class Session:
         if mode not in INPUT_MODES:
             raise ValueError(f"input mode must be one of {INPUT_MODES}")
         if mode != "text" and (self.microphone is None or self.recognizer is None):
-            self._error("Voice input is not available in this session.", "Keep typing your answers.")
-            return
+            # Raised, not only reported: the caller (the window) must keep showing text mode
+            # and must not remember voice as the user's choice.
+            raise AudioDeviceError("Voice input is not available: this session started without a microphone.")
         self._input_mode = mode
 
     def push_to_talk(self, pressed: bool) -> None:

@@ -355,7 +355,8 @@ class SessionView(QWidget):
                 self.mode = previous if previous != mode else "text"
                 self.mode_buttons[self.mode].setChecked(True)
                 self._apply_mode_widgets()
-                self.on_error(str(exc), "Check the microphone in Settings (Ctrl+5), or type instead.", False)
+                self.on_error(str(exc), "Keep typing your replies; to talk, plug in a headset, choose it in "
+                              "Settings (Ctrl+5) and start a new session.", False)
                 return
         self.modeChanged.emit(self.mode)
 
