@@ -246,3 +246,45 @@ def test_choosing_voice_in_a_session_without_a_microphone_keeps_text_mode(qtbot)
     assert "not available" in view.error_banner.message
     say(qtbot, window, session, "What brings you here today?")  # typing still works
     close_window(window, services)
+
+
+def test_window_shortcuts_work_while_typing_a_reply(qtbot, fake_services):
+    """In text mode the focus is always in the reply box, which on Linux claims Ctrl+E."""
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    view = window.session_view
+    _activate(qtbot, window)
+    view.text_input.setFocus()
+    qtbot.waitUntil(view.text_input.hasFocus, timeout=3000)
+    qtbot.keyClicks(view.text_input, "half a thou")
+    qtbot.keyClick(view.text_input, Qt.Key.Key_Home)
+    qtbot.keyClick(view.text_input, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert ("pause",) in session.calls
+    qtbot.keyClick(view.text_input, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert ("end",) in session.calls
+    assert view.text_input.text() == "half a thou"  # the box kept what was typed
+    close_window(window, fake_services)
+
+
+def test_the_reply_box_gives_way_to_a_window_shortcut_it_would_claim(qtbot):
+    """Offscreen Qt has no Emacs keys, so test the mechanism with a key every QLineEdit claims."""
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QMainWindow
+
+    from trainer.ui.reply_box import ReplyBox
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    box = ReplyBox()
+    window.setCentralWidget(box)
+    action = QAction("claimed by line edits", window)
+    action.setShortcut(QKeySequence("Ctrl+A"))  # a QLineEdit's "select all"
+    window.addAction(action)
+    window.show()
+    _activate(qtbot, window)
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=3000)
+    with qtbot.waitSignal(action.triggered, timeout=1000):
+        qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(box, "typed")
+    assert box.text() == "typed"

@@ -30,6 +30,7 @@ from trainer.ui.codes import state_style
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
 from trainer.ui.mic_level_meter import MicLevelMeter
+from trainer.ui.reply_box import ReplyBox
 from trainer.ui.transcript_model import TranscriptLine
 from trainer.ui.transcript_view import TranscriptView
 
@@ -177,7 +178,7 @@ class SessionView(QWidget):
         self.transcript = TranscriptView()
         centre.addWidget(self.transcript, 1)
         text_row = QHBoxLayout()
-        self.text_input = QLineEdit()
+        self.text_input = ReplyBox()
         self.text_input.setObjectName("TextInput")
         self.text_input.setPlaceholderText("Type what you would say, then press Enter")
         self.text_input.returnPressed.connect(self.submit_text)
