@@ -75,3 +75,14 @@ def test_empty_history_says_how_to_start(qtbot):
     assert view.table.rowCount() == 0 and view.ratio_chart.point_count() == 0
     assert "No sessions yet" in view.status_label.text()
     view.tasks.wait_all()
+
+
+def test_enter_opens_the_selected_session_once(qtbot, fake_services):
+    view = _loaded_view(qtbot, fake_services)
+    opened = []
+    view.openRequested.connect(opened.append)
+    view.table.setFocus()
+    view.table.selectRow(1)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert opened == [view.selected_id()] and opened[0] is not None
+    view.tasks.wait_all()

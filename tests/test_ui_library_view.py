@@ -55,3 +55,24 @@ def test_enter_starts_the_selected_scenario_only_when_ready(qtbot):
     with qtbot.waitSignal(view.startRequested, timeout=1000) as blocker:
         qtbot.keyClick(view.list, Qt.Key.Key_Return)
     assert blocker.args[0].id == "grief-anniversary"
+
+
+def test_enter_starts_once_from_the_list_and_from_the_search_box(qtbot):
+    view = _view(qtbot)
+    started = []
+    view.startRequested.connect(started.append)
+    view.list.setFocus()
+    qtbot.keyClick(view.list, Qt.Key.Key_Return)
+    assert [s.id for s in started] == [SCENARIOS[0].id]
+    qtbot.keyClicks(view.search, "grief")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    assert [s.id for s in started] == [SCENARIOS[0].id, "grief-anniversary"]
+
+
+def test_double_click_on_a_card_starts_it(qtbot):
+    view = _view(qtbot)
+    rect = view.list.visualItemRect(view.list.item(1))
+    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(view.startRequested, timeout=1000) as blocker:
+        qtbot.mouseDClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args[0].id == SCENARIOS[1].id

@@ -116,6 +116,8 @@ def test_ctrl_f_focuses_search_and_enter_starts_a_session(qtbot, fake_services):
     assert blocker.args[0].scenario.id == "drinking-ambivalence"
     assert window.current_view() == "session"
     assert window.session_view.name_label.text() == "Sam"
+    QApplication.processEvents()
+    assert len(fake_services.created) == 1 and not window.banner.isVisible()  # started once, no "still running"
     close_window(window, fake_services)
 
 

@@ -100,7 +100,6 @@ class HistoryView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _: self.open_selected())
-        self.table.activated.connect(lambda _: self.open_selected())
         root.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.status_label = QLabel()
@@ -202,7 +201,7 @@ class HistoryView(QWidget):
         if event.key() == Qt.Key.Key_Delete:
             self.delete_selected()
             return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # the table passes Enter on to us
             self.open_selected()
             return
         super().keyPressEvent(event)

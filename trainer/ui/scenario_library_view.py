@@ -40,7 +40,6 @@ class ScenarioLibraryView(QWidget):
         self.search.setPlaceholderText("Search scenarios, skills or concerns (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
-        self.search.returnPressed.connect(self.start_selected)
         bar.addWidget(self.search, 1)
         self.difficulty = QComboBox()
         self.difficulty.addItems(["Any difficulty", "easy", "medium", "hard"])
@@ -52,7 +51,7 @@ class ScenarioLibraryView(QWidget):
         self.list.setSpacing(6)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.list.itemActivated.connect(lambda _item: self.start_selected())
+        self.list.itemDoubleClicked.connect(lambda _item: self.start_selected())
         self.list.currentItemChanged.connect(self._on_current)
         layout.addWidget(self.list, 1)
         bottom = QHBoxLayout()
@@ -159,6 +158,8 @@ class ScenarioLibraryView(QWidget):
             card.set_selected(self.list.item(i) is current)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
+        # The one place Enter starts a session: the list and the search box both pass Enter
+        # on to us, so starting from their own signals as well started it twice.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.start_selected()
             return
