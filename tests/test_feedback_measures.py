@@ -112,6 +112,26 @@ def test_no_split_inside_embedded_question():
     assert m.split_utterances("it is hard to say how much it matters") == ["it is hard to say how much it matters"]
 
 
+def test_one_question_after_a_lead_in_is_not_cut_in_two():
+    """Cut in two, each of these counted as two stacked questions (QA, 2026-11-28)."""
+    for line in ("So what kind of work are you looking for now?",
+                 "so how long have you been feeling like this",
+                 "And how many drinks do you have on a typical night?",
+                 "Okay and what kind of support do you have?"):
+        assert m.split_utterances(line) == [line]
+
+
+def test_a_sentence_punctuated_as_a_statement_holds_no_question():
+    for line in ("The thing that worries you most is your son.",
+                 "The hardest part for you is that nobody noticed.",
+                 "Thanks for coming in, even though it was your daughter's idea.",
+                 "You're worn out, and part of you wonders how long you can keep this up."):
+        assert m.split_utterances(line) == [line]
+    # the same words unpunctuated still split at a clear question start
+    assert m.split_utterances("you sound really exhausted how long can you keep this up") == [
+        "you sound really exhausted", "how long can you keep this up"]
+
+
 def test_split_before_a_quantity_question_with_its_auxiliary():
     assert m.split_utterances("that sounds tiring how many nights have you slept badly") == [
         "that sounds tiring", "how many nights have you slept badly"]

@@ -85,8 +85,11 @@ _NO_SPLIT_AFTER = frozenset(
     "exactly remember idea decide matter matters explain figure out show or and but "
     "because if so than like hear heard care notice noticed wondered imagine "
     "guess curious shows showed realise realize realised realized learn learned "
-    "learnt says said knows knew explains describe describes reflects proves".split()
+    "learnt says said knows knew explains describe describes reflects proves wonders "
+    "asks asked tells told doubt doubts".split()
 ) | _WH_WORDS
+# Words a spoken question often starts with before its wh-word ("so what kind of ...").
+_LEAD_INS = frozenset("so and but okay ok well right alright um uh er now then oh".split())
 _MIN_WORDS_BEFORE_SPLIT = 3
 
 
@@ -108,6 +111,10 @@ def split_utterances(text: str) -> list[str]:
 
 
 def _split_at_question_starts(sentence: str) -> list[str]:
+    if sentence.endswith((".", "!")):
+        # Punctuated as a statement by the writer or the recogniser: "The thing that worries
+        # you most is your son." holds no question to cut out.
+        return [sentence]
     words = sentence.split()
     lowered = [_bare(word) for word in words]
     pieces: list[str] = []
@@ -138,6 +145,10 @@ def _awaits_auxiliary(piece: Sequence[str]) -> bool:
     """A short piece that opens with a wh-word and has not reached its auxiliary yet
     ("what kind of shifts | do you do"); longer ones are statements ("when I get home I
     crash | do you ...")."""
+    lead = 0
+    while lead < len(piece) and piece[lead] in _LEAD_INS:
+        lead += 1  # "so what kind of work | are you looking for" is one question too
+    piece = piece[lead:]
     return (
         0 < len(piece) <= 4 and piece[0] in _WH_WORDS and not any(w in _AUXILIARIES for w in piece[1:])
     )
