@@ -473,11 +473,34 @@ def test_a_session_without_advice_is_not_told_to_keep_asking_permission():
     codes = [["question_open"], ["reflection_complex"], ["other"], ["reflection_complex"]]
     turns = [_record(i, c, content_reflected=False, attunement=45.0, latency_ms=None)
              for i, c in enumerate(codes)]
-    practise = summarize(turns, 0.0, 0.0).to_dict()["to_practise"]
-    advice_tip = [tip for tip in practise if "permission" in tip or "ask first" in tip]
-    assert advice_tip, practise
-    assert not any(tip.startswith("Keep asking") for tip in advice_tip)
-    assert advice_tip[0].startswith("When you do have an idea to offer, ask first")
+    from trainer.feedback.summary import _dimensions
+
+    summary = summarize(turns, 0.0, 0.0)
+    advice = next(d for d in _dimensions(summary, 0) if d.name == "advice")
+    assert advice.practise.startswith("When you do have an idea to offer, ask first")
+    assert not any(tip.startswith("Keep asking") for tip in summary.practise)
+
+
+def test_strengths_are_earned_not_the_best_of_a_weak_session():
+    """QA 2026-11-28: "25% of your questions were open" (below fair) and "Your average
+    attunement was 22/100" were listed as strengths; "You asked one question at a time"
+    praised a session without questions; one reflection made "100% ... complex"."""
+    closed = [_record(i, ["question_closed"] if i % 4 else ["question_open"], attunement=22.0,
+                      feeling_reflected=False, content_reflected=False, latency_ms=None)
+              for i in range(8)]
+    summary = summarize(closed, 0.0, 0.0).to_dict()
+    praise = " ".join(summary["strengths"])
+    assert "questions were open" not in praise and "attunement" not in praise
+
+    no_questions = [_record(i, ["reflection_simple"] if i else ["reflection_complex"], attunement=60.0,
+                            latency_ms=None) for i in range(4)]
+    praise = " ".join(summarize(no_questions, 0.0, 0.0).to_dict()["strengths"])
+    assert "one question at a time" not in praise and "yes/no questions" not in praise
+
+    one_reflection = [_record(0, ["reflection_complex"], latency_ms=None)] + [
+        _record(i, ["question_open"], latency_ms=None) for i in range(1, 5)]
+    praise = " ".join(summarize(one_reflection, 0.0, 0.0).to_dict()["strengths"])
+    assert "reflections were complex" not in praise
 
 
 def test_short_session_has_no_strengths_yet():

@@ -39,6 +39,12 @@ OPEN_FAIR, OPEN_GOOD = 0.50, 0.70  # informal (MITI 3.1.1 values; 4.2.1 has none
 TALK_FAIR, TALK_GOOD = 0.50, 0.40  # informal, lower is better
 MIN_TURNS_FOR_ADVICE = 3
 ADVICE_ITEMS = 3
+# A dimension is praised only from this performance up; below it a trainee would read a
+# weak figure ("25% of your questions were open", "attunement 22/100") as a strength.
+STRENGTH_MIN_PERFORMANCE = 0.6
+# A share of reflections or questions is praised only when it rests on this many of them
+# ("100% of your reflections were complex" from a single reflection says little).
+MIN_COUNT_TO_PRAISE_A_SHARE = 2
 
 
 @dataclass(frozen=True)
@@ -274,6 +280,7 @@ class _Dimension:
     performance: float
     strength: str
     practise: str
+    praiseworthy: bool = True  # False: too little evidence, or below the band's "fair"
 
 
 def _times(n: int) -> str:
@@ -317,6 +324,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
              "aim for two reflections for every question." if s.rq_band != GOOD else
              f"Keep reflections ahead of questions ({ratio_text}): try offering two "
              "reflections before each new question."),
+            praiseworthy=s.rq_band in (FAIR, GOOD) and r >= MIN_COUNT_TO_PRAISE_A_SHARE,
         ))
     else:
         dims.append(_Dimension(
@@ -334,6 +342,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
              "meaning beneath their words (aim for 50%)." if pct < 100 * COMPLEX_GOOD else
              f"Build on your complex reflections ({pct:.0f}%): try a double-sided "
              "reflection when the client sounds torn."),
+            praiseworthy=pct >= 100 * COMPLEX_FAIR and r >= MIN_COUNT_TO_PRAISE_A_SHARE,
         ))
     if s.open_question_pct is not None:
         pct = s.open_question_pct
@@ -344,6 +353,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
              "instead of \"do you\" or \"is it\" (aim for 70%)." if pct < 100 * OPEN_GOOD
              else f"Your questions were mostly open ({pct:.0f}%); now try replacing some "
              "of them with reflections."),
+            praiseworthy=pct >= 100 * OPEN_FAIR and q >= MIN_COUNT_TO_PRAISE_A_SHARE,
         ))
     n = s.advice_without_permission
     dims.append(_Dimension(
@@ -373,8 +383,10 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         m = len(s.missed_opportunities)
         dims.append(_Dimension(
             "missed", max(0.0, 1.0 - m / feeling_turns),
-            ("You stayed with the client's feelings instead of moving past them."
-             if m == 0 else
+            # Not "you stayed with their feelings": a content-only reflection is no missed
+            # opportunity, yet the feeling dimension may say it was never named.
+            ("You never moved past a feeling the client shared with a question, advice or "
+             "a new topic." if m == 0 else
              f"You mostly stayed with the client's feelings ({_times(m)} you moved on)."),
             (f"{_times(m).capitalize()} the client told you how they felt and you moved "
              "on with a question, advice or a new topic; pause and name the feeling first."
@@ -404,6 +416,8 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
              "something important."),
         ))
     st = s.stacked_question_turns
+    # With no questions asked, "one question at a time" and "no strings of yes/no
+    # questions" would praise what never happened.
     dims.append(_Dimension(
         "stacked", _none_is_best(st),
         ("You asked one question at a time, leaving room to answer." if st == 0 else
@@ -411,6 +425,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         (f"You stacked two or more questions in one turn {_times(st)}; ask one and "
          "wait." if st else
          "Keep questions single, and follow each answer with a reflection."),
+        praiseworthy=q > 0,
     ))
     run = s.longest_closed_question_run
     dims.append(_Dimension(
@@ -420,6 +435,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         (f"At one point you asked {run} closed questions in a row; switch to an open "
          "question or a reflection after one." if run >= 2 else
          "Turn the remaining yes/no questions into \"what\" or \"how\" questions."),
+        praiseworthy=q > 0,
     ))
     if s.talk_share is not None:
         share = 100 * s.talk_share
@@ -461,7 +477,8 @@ def strengths_and_practise(
     order = {d.name: i for i, d in enumerate(dims)}
     best = sorted(dims, key=lambda d: (-d.performance, order[d.name]))
     n_strengths = min(ADVICE_ITEMS, (len(dims) + 1) // 2)
-    strengths = best[:n_strengths]
-    rest = sorted(best[n_strengths:], key=lambda d: (d.performance, order[d.name]))
+    earned = [d for d in best if d.praiseworthy and d.performance >= STRENGTH_MIN_PERFORMANCE]
+    strengths = earned[:n_strengths]
+    rest = sorted((d for d in best if d not in strengths), key=lambda d: (d.performance, order[d.name]))
     practise = rest[:ADVICE_ITEMS]
     return tuple(d.strength for d in strengths), tuple(d.practise for d in practise)
