@@ -51,6 +51,13 @@ CODES = {
     "Work has been piling up and you feel stressed": "reflection_simple",
     "That took courage": "affirm",
     "Bananas are yellow": "gibberish-code",
+    "You could also try getting up at the same time every day": "advise",
+    "Exhaustion is really common in nursing": "inform",
+    "You should really make a revision timetable": "advise",
+    "Are you thinking about ending your life": "question_closed",
+    "Do you have a plan": "question_closed",
+    "Do you sleep at all": "question_closed",
+    "Would it help if I told you what some people find useful": "question_closed",
     # Whole turns of several utterances: the turn's code is the coder's verdict on it.
     "Are you sleeping? Do you drink coffee? Is it work": "question_closed",
     "that sounds hard how long has this been going on": "question_open",
@@ -352,3 +359,48 @@ def test_no_hint_no_risk_feedback(engine):
     feedback = engine.trainee_turn("How is work going?", 9.0, 10.0)
     assert feedback["risk_cue"] is None and feedback["nudge_key"] != "risk_unasked"
     assert engine.summary()["risk"] == {"hints": [], "asked_directly": None}
+
+
+ADVICE_NUDGE = "Advice before permission — try asking if they'd like ideas first."
+
+
+def test_a_granted_permission_covers_the_ideas_that_follow(engine):
+    engine.client_turn("I can't switch off at night.", 0.0, 2.0)
+    engine.trainee_turn("Would it help if I told you what some people find useful?", 3.0, 5.0)
+    engine.client_turn("Sure, go ahead.", 5.5, 6.0)
+    first = engine.trainee_turn("Some people find it helps to write a list.", 7.0, 9.0)
+    engine.client_turn("Hmm, okay.", 9.5, 10.0)
+    second = engine.trainee_turn("You could also try getting up at the same time every day.", 11.0, 13.0)
+    assert first["righting_reflex"] is False and second["righting_reflex"] is False
+    # a turn without advice ends it: new advice later needs a new yes
+    engine.client_turn("I might.", 13.5, 14.0)
+    engine.trainee_turn("That sounds hard.", 15.0, 16.0)
+    engine.client_turn("It is.", 16.5, 17.0)
+    assert engine.trainee_turn("You should talk to HR.", 18.0, 19.0)["righting_reflex"] is True
+
+
+def test_a_declined_offer_makes_the_advice_unasked_for(engine):
+    engine.client_turn("Exams are next month.", 0.0, 2.0)
+    engine.trainee_turn("Would it be ok if I shared an idea?", 3.0, 4.0)
+    engine.client_turn("Um, no, not right now, I just want to vent.", 4.5, 6.0)
+    feedback = engine.trainee_turn("You should really make a revision timetable.", 7.0, 9.0)
+    assert feedback["righting_reflex"] is True and feedback["nudge"] == ADVICE_NUDGE
+
+
+def test_information_the_client_asked_for_is_not_a_righting_reflex(engine):
+    engine.client_turn("Is it normal to feel this exhausted all the time?", 0.0, 2.0)
+    feedback = engine.trainee_turn("Exhaustion is really common in nursing.", 3.0, 5.0)
+    assert feedback["righting_reflex"] is False
+    engine.client_turn("Should I talk to my manager about it?", 5.5, 7.0)
+    assert engine.trainee_turn("You should talk to HR.", 8.0, 9.0)["righting_reflex"] is False
+
+
+def test_assessing_risk_is_not_a_run_of_closed_questions(engine):
+    engine.client_turn("Everyone would be better off without me.", 0.0, 2.0)
+    engine.trainee_turn("Do you sleep at all?", 3.0, 4.0)
+    engine.client_turn("Not much.", 4.5, 5.0)
+    asked = engine.trainee_turn("Are you thinking about ending your life?", 6.0, 7.0)
+    engine.client_turn("Sometimes.", 7.5, 8.0)
+    plan = engine.trainee_turn("Do you have a plan?", 9.0, 10.0)
+    assert asked["closed_question_run"] == 0 and plan["closed_question_run"] == 0
+    assert plan["nudge"] is None or "yes/no" not in plan["nudge"] and "in a row" not in plan["nudge"]

@@ -46,6 +46,7 @@ class EngineState:
     last_speaker: str | None = None
     previous_trainee_text: str | None = None
     reflected_so_far: bool = False
+    permission_standing: bool = False  # the last turn's advice was given with permission
     question_run: int = 0
     closed_question_run: int = 0
     last_nudge_key: str | None = None
@@ -109,12 +110,18 @@ class FeedbackEngine:
         if answered_hint:  # a direct question about suicide is no missed opportunity
             missed = m.MissedOpportunity(False, None)
         reflex = m.righting_reflex(
-            utterances, client_text, state.previous_trainee_text, state.reflected_so_far
+            utterances, client_text, state.previous_trainee_text, state.reflected_so_far,
+            permission_standing=state.permission_standing,
         )
         questions = m.questions_in_turn(utterances)
-        question_run = m.next_run(state.question_run, m.is_question_turn(utterances))
-        closed_run = m.next_run(state.closed_question_run,
-                                m.is_closed_question_turn(utterances))
+        # Asking permission and assessing risk take closed questions by nature; they are
+        # not the question-after-question habit the run nudges are for.
+        necessary_question = (asked_about_risk or m.asks_permission(text)
+                              or (state.risk_asked and risk.is_safety_follow_up(text)))
+        question_run = 0 if necessary_question else m.next_run(
+            state.question_run, m.is_question_turn(utterances))
+        closed_run = 0 if necessary_question else m.next_run(
+            state.closed_question_run, m.is_closed_question_turn(utterances))
         client_end = state.client_end_s if after_client else None
         # A typed turn (text mode) has no speech span: no latency to measure.
         spoken = end_s > start_s
@@ -187,6 +194,7 @@ class FeedbackEngine:
             last_speaker=TRAINEE,
             previous_trainee_text=text,
             reflected_so_far=state.reflected_so_far or reflected or feeling.reflected,
+            permission_standing=reflex.permission,
             question_run=question_run,
             closed_question_run=closed_run,
             last_nudge_key=record.nudge_key,

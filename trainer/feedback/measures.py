@@ -417,6 +417,12 @@ _PERMISSION_PATTERNS = tuple(
         r"\bdo you want (me to share|some ideas|some suggestions|to hear|my)\b",
         r"\b(ok|okay) if i (share|offer|suggest|mention)\b",
         r"\bmind if i (share|offer|suggest|mention)\b",
+        # the ways trainees actually ask (QA 2026-11-28)
+        r"\bwould it (help|be helpful|be useful|be ok|be okay)( for you)? if i\b",
+        r"\bwould you be (interested in|open to) (hearing|me sharing|some|a few|what)\b",
+        r"\bshall i (share|tell you|explain|mention|suggest|give you|go through)\b",
+        r"\bdo you want (me to|to hear)\b",
+        r"\b(can|could|may) i (run|throw) (something|an idea|a few ideas|some ideas)\b",
     )
 )
 _ADVICE_REQUEST_PATTERNS = tuple(
@@ -430,10 +436,20 @@ _ADVICE_REQUEST_PATTERNS = tuple(
         r"\b(can|could) you (help me|give me|suggest|tell me how)\b",
         r"\bhow (do|can|should) i (stop|fix|deal|handle|cope|get)\b",
         r"\bi need (help|advice|some ideas)\b",
+        r"^(so |but |and )?should i\b",
+        r"\b(just )?tell me what (you would|you'd|to|i should)\b",
+        r"\bwhat (would|do) you (recommend|suggest)\b",
+        r"\bis there (anything|something) i (can|could|should) do\b",
     )
 )
-_DECLINE = re.compile(r"^\s*(no\b|nope|not really|not now|not yet|i'd rather not|i would "
-                      r"rather not|please don't|i don't want)")
+# A client question the trainee's information can answer ("Is it normal to feel this
+# exhausted?"): MITI counts information the client asked for as given with permission.
+_QUESTION_START = re.compile(r"^(what|how|why|when|where|who|which|is|are|do|does|did|can|could|"
+                             r"should|would|will|have|has)\b")
+_DECLINE = re.compile(r"^\s*((um|uh|erm|hmm|well|actually|honestly|oh|so) )*"
+                      r"(no\b|nope|nah\b|not really|not now|not right now|not yet|not today|"
+                      r"i'd rather not|i would rather not|i'd rather just|i would rather just|"
+                      r"please don't|i don't want|i just want to (vent|talk|be heard))")
 
 
 def _normal(text: str) -> str:
@@ -450,6 +466,13 @@ def asks_for_advice(client_text: str) -> bool:
     """The client asked what to do."""
     text = _normal(client_text)
     return any(p.search(text) for p in _ADVICE_REQUEST_PATTERNS)
+
+
+def asks_a_question(client_text: str) -> bool:
+    """The client asked something: a question mark, or a sentence opening like a question."""
+    if "?" in (client_text or ""):
+        return True
+    return any(_QUESTION_START.search(_normal(sentence)) for sentence in _SENTENCE_END.split(client_text or ""))
 
 
 def declines(client_text: str) -> bool:
@@ -475,11 +498,15 @@ def righting_reflex(
     client_text: str,
     previous_trainee_text: str | None,
     reflected_before: bool,
+    permission_standing: bool = False,
 ) -> RightingReflex:
     """Check this turn's advise/inform utterances against permission.
 
-    Permission: the trainee asked in the previous trainee turn (and the client did not
-    decline), or earlier in this turn, or the client asked for advice.
+    Permission: the trainee asked in the previous trainee turn, or the previous turn's
+    advice was itself given with permission (``permission_standing``: a granted yes covers
+    the ideas that follow it), and the client did not decline; or the trainee asked earlier
+    in this turn; or the client asked for advice, or asked a question that information
+    answers.
 
     Only advice the coder is sure of counts: below ``TENTATIVE_BELOW`` an advise/inform
     code is right about a third of the time (held-out AnnoMI; docs/feedback.md), and a
@@ -491,9 +518,11 @@ def righting_reflex(
     if not advice_at:
         return RightingReflex(False, 0, False)
     asked_before = bool(previous_trainee_text) and asks_permission(previous_trainee_text)
-    granted_before = asked_before and not declines(client_text)
+    granted_before = (asked_before or permission_standing) and not declines(client_text)
     asked_now = any(asks_permission(u.text) for u in utterances[: advice_at[0] + 1])
-    permission = granted_before or asked_now or asks_for_advice(client_text)
+    only_information = all(utterances[i].code == "inform" for i in advice_at)
+    invited = asks_for_advice(client_text) or (only_information and asks_a_question(client_text))
+    permission = granted_before or asked_now or invited
     if permission:
         return RightingReflex(False, 0, True)
     reflected = reflected_before or has_reflection(utterances[: advice_at[0]])

@@ -38,6 +38,22 @@ _DIRECT_QUESTIONS = re.compile(
 )
 
 
+# After the direct question, a safety assessment goes on with plain closed questions
+# ("Do you have a plan?"); these are the right questions, not a string of yes/no habits.
+_SAFETY_FOLLOW_UPS = re.compile(
+    r"\b(a plan|any plans?|made plans|thought about how|how (you )?would you|the means|"
+    r"(tablets|pills|rope|gun)|keeps? you (safe|going)|keep(ing)? yourself safe|stopped you|"
+    r"held you back|acted on|tried (before|to)|how often|crisis line|someone (you could|to) "
+    r"(call|tell|ring)|anyone (you could|to) (call|tell|ring)|right now|tonight)\b",
+    re.IGNORECASE,
+)
+
+
+def is_safety_follow_up(trainee_text: str) -> bool:
+    """A question that goes on assessing risk once suicide has been asked about."""
+    return bool(_SAFETY_FOLLOW_UPS.search(trainee_text or ""))
+
+
 def risk_cue(client_text: str) -> str | None:
     """The words in the client's turn that hint at suicide or self-harm, or None."""
     match = _RISK_CUES.search(client_text or "")
