@@ -56,6 +56,7 @@ _LEXICON_TEXT: dict[str, str] = {
         ?worthless:3 ?useless:2 ?stupid:2 "a failure":3 "like a failure":3 "my fault":2
         "let everyone down":3 "let them down":2 "let you down":2 regret:2 regretting:2
         remorse:2 inadequate:2 "not good enough":2 "beating myself up":2
+        "let myself down":2 "let yourself down":2
         """,
     "tired": """
         tired:1 tiredness:1 exhausted:3 exhausting:3 exhaustion:3 drained:2 draining:2
@@ -69,6 +70,7 @@ _LEXICON_TEXT: dict[str, str] = {
         abandoned:3 "nobody to talk to":3 "no one to talk to":3 "on my own":1
         disconnected:2 "all by myself":2 "nobody cares":3 "no one cares":3 unwanted:3
         excluded:2 invisible:2 "nobody understands":2 "no one understands":2
+        "on your own":1 "all by yourself":2
         """,
     "hopeless": """
         hopeless:3 hopelessness:3 helpless:3 helplessness:3 pointless:3 "no point":3
@@ -84,7 +86,12 @@ _LEXICON_TEXT: dict[str, str] = {
         "under pressure":2 "stretched thin":2 "falling apart":3 "fall apart":3
         stressed:2 stress:2 stressful:2 overloaded:2 "stressed out":3 frazzled:2
         ?snowed under:2 "can't breathe":3 "going under":3 "barely keeping my head":3
-        "losing it":2 "spread too thin":2
+        "losing it":2 "spread too thin":2 "under a lot of pressure":2
+        "under so much pressure":3
+        """,
+    "numb": """
+        numb:2 numbness:2 numbed:2 "feel nothing":3 "felt nothing":3 "can't feel anything":3
+        "don't feel anything":3 "cant feel anything":3 ?flat:1 ?frozen:2 "on autopilot":2 detached:2 "going through the motions":2
         """,
     "hurt": """
         hurt:2 hurts:2 hurting:2 hurtful:2 wounded:2 betrayed:3 betrayal:3 rejected:3
@@ -113,7 +120,8 @@ _LEXICON_TEXT: dict[str, str] = {
 
 # Families close enough that naming one for the other is partly attuned.
 RELATED_FAMILIES: dict[str, frozenset[str]] = {
-    "sad": frozenset({"hurt", "lonely", "hopeless"}),
+    "sad": frozenset({"hurt", "lonely", "hopeless", "numb"}),
+    "numb": frozenset({"sad", "tired", "hopeless"}),
     "hurt": frozenset({"sad", "angry", "lonely"}),
     "lonely": frozenset({"sad", "hurt"}),
     "hopeless": frozenset({"sad", "overwhelmed", "tired"}),
@@ -130,7 +138,7 @@ RELATED_FAMILIES: dict[str, frozenset[str]] = {
 
 NEGATIVE_FAMILIES: frozenset[str] = frozenset(
     {"sad", "anxious", "angry", "ashamed", "tired", "lonely", "hopeless", "overwhelmed",
-     "hurt", "confused"}
+     "hurt", "confused", "numb"}
 )
 
 _FRAME_WORDS = frozenset(
