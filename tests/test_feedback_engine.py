@@ -404,3 +404,15 @@ def test_assessing_risk_is_not_a_run_of_closed_questions(engine):
     plan = engine.trainee_turn("Do you have a plan?", 9.0, 10.0)
     assert asked["closed_question_run"] == 0 and plan["closed_question_run"] == 0
     assert plan["nudge"] is None or "yes/no" not in plan["nudge"] and "in a row" not in plan["nudge"]
+
+
+def test_an_unsure_complex_reflection_is_not_praised():
+    class UnsureCoder(FakeCoder):
+        def code(self, text, context):
+            return FakeCoded("reflection_complex", 0.34)
+
+    engine = FeedbackEngine(UnsureCoder({}))
+    engine.client_turn("My mum died two months ago and I just feel numb.", 0.0, 3.0)
+    feedback = engine.trainee_turn("When my dad died I felt the same way for ages.", 4.0, 6.0)
+    assert feedback["code"] == "reflection_complex"
+    assert feedback["nudge"] != "Good reflection — you went beyond their words."

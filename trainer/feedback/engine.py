@@ -156,7 +156,10 @@ class FeedbackEngine:
                 question_run=question_run,
                 closed_question_run=closed_run,
                 reflected=reflected,
-                complex_reflection=any(u.code == "reflection_complex" for u in utterances),
+                # praise only what the coder is sure of: a 34% "complex reflection" was
+                # once a self-disclosure ("When my dad died I felt the same way")
+                complex_reflection=any(u.code == "reflection_complex"
+                                       and not m.is_tentative(u.code, u.confidence) for u in utterances),
                 feeling_reflected=feeling.reflected,
                 # once asked, a later hint (or the disclosure itself) needs no prompt to ask
                 risk_hint_unasked=risk_cue is not None and not (asked_about_risk or state.risk_asked),
