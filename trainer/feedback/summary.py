@@ -329,8 +329,8 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
     else:
         dims.append(_Dimension(
             "rq", 0.0, "You gave the client space without steering.",
-            "Try reflecting back what you hear — there were no reflections or questions "
-            "to count yet.",
+            "Try reflecting back what you hear — this session had no reflections or "
+            "questions to count.",
         ))
     if s.complex_reflection_pct is not None:
         pct = s.complex_reflection_pct
