@@ -87,3 +87,20 @@ def test_the_window_without_a_display_says_what_to_do_instead_of_aborting():
     result = subprocess.run([sys.executable, "-m", "trainer"], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2
     assert "No display found" in result.stderr and "trainer practice" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["practice", "burnout-nurse", "--text", "--scripted", "--output-device", "null"],
+                                     ["demo", "--scenario", "burnout-nurse", "--scripted", "--output-device", "null"]])
+def test_an_encrypted_store_without_its_passphrase_is_a_clear_error(command, tmp_path, monkeypatch, capsys):
+    """Both used to load the models and then crash with a PassphraseRequiredError traceback."""
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "pw one")
+    assert main(["passphrase", "set", "--data-dir", str(tmp_path)]) == 0
+    monkeypatch.setenv("TRAINER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TRAINER_PASSPHRASE", raising=False)
+    capsys.readouterr()
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "encrypted" in err and "TRAINER_PASSPHRASE" in err and "--no-save" in err
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "not it")
+    assert main(command) == 2
+    assert "Wrong passphrase" in capsys.readouterr().err

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from trainer.cli.common import CommandError, add_model_arguments, fail, load_models_or_fail, load_scenario_or_fail
+from trainer.cli.common import (CommandError, add_model_arguments, fail, load_models_or_fail,
+                                 load_scenario_or_fail, open_store_or_fail)
 
 
 def register(subparsers) -> None:
@@ -28,15 +29,18 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from trainer.app import make_speaker, open_store, parse_device
+    from trainer.app import make_speaker, parse_device
     from trainer.audio.capture import AudioFileError
     from trainer.audio.devices import AudioDeviceError
     from trainer.demo import DemoError, recorded_lines, run_demo, synthesized_lines
+    from trainer.storage.errors import StoreError
     from trainer.terminal import TranscriptPrinter
 
+    store = None
     try:
         scenario = load_scenario_or_fail(args.scenario)
         lines = recorded_lines(args.trainee_audio) if args.trainee_audio else None
+        store = open_store_or_fail(not args.no_save)  # before the models: a locked store fails fast
         models = load_models_or_fail(args, need_speech_input=True, quiet=args.json)
         if lines is None:
             lines = synthesized_lines(list(scenario.demo), models.synthesizer)
@@ -45,23 +49,19 @@ def run(args) -> int:
         device = "null" if args.output_device == "null" else (
             None if args.output_device == "default" else parse_device(args.output_device))
         speaker = make_speaker(device, pace_null=args.realtime)
-        store = None if args.no_save else open_store(True)
         printer = None if args.json else TranscriptPrinter(scenario)
         listeners = [printer] if printer is not None else []
-        try:
-            record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
-                              recorder=store, listeners=listeners, seed=args.seed)
-        finally:
-            if store is not None:
-                store.close()  # checkpoints the write-ahead log into the (encrypted) db
+        record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
+                          recorder=store, listeners=listeners, seed=args.seed)
     except (CommandError, DemoError, AudioFileError) as error:
         return fail(str(error))
     except AudioDeviceError as error:
         return fail(f"{error} (the demo can run silently with --output-device null)")
-    except Exception as error:  # storage errors and the like: say it plainly
-        if type(error).__name__ in ("StoreError", "WrongPassphraseError"):
-            return fail(f"{error} (or run the demo with --no-save)")
-        raise
+    except StoreError as error:  # e.g. the disk filled up while saving a turn
+        return fail(f"{error} (or run the demo with --no-save)")
+    finally:
+        if store is not None:
+            store.close()  # checkpoints the write-ahead log into the (encrypted) db
     if args.json:
         print(json.dumps(record, indent=2))
     else:

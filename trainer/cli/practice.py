@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from trainer.cli.common import CommandError, add_model_arguments, fail, load_models_or_fail, load_scenario_or_fail
+from trainer.cli.common import (CommandError, add_model_arguments, fail, load_models_or_fail,
+                                 load_scenario_or_fail, open_store_or_fail)
 
 
 def register(subparsers) -> None:
@@ -21,11 +22,12 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from trainer.app import build_session, make_microphone, make_speaker, open_store, parse_device, warm_up
+    from trainer.app import build_session, make_microphone, make_speaker, parse_device, warm_up
     from trainer.audio.devices import AudioDeviceError, resolve_device
     from trainer.session import SessionOptions
     from trainer.terminal import TranscriptPrinter, read_typed_turns
 
+    store = None
     try:
         scenario = load_scenario_or_fail(args.scenario)
         microphone = None
@@ -35,18 +37,18 @@ def run(args) -> int:
             microphone = make_microphone(device)
         output = args.output_device
         speaker = make_speaker("null" if output == "null" else parse_device(output), pace_null=True)
+        store = open_store_or_fail(not args.no_save)  # before the models: a locked store fails fast
         print(f"{scenario.title}\n{scenario.brief}\n", flush=True)
         models = load_models_or_fail(args, need_speech_input=not args.text)
         warm_up(models)
-        store = None if args.no_save else open_store(True)
         session = build_session(
             scenario, models, speaker=speaker, microphone=microphone, recorder=store,
             options=SessionOptions(input_mode="text" if args.text else "voice",
                                    end_silence_ms=args.end_silence_ms))
-    except CommandError as error:
+    except (CommandError, AudioDeviceError) as error:
+        if store is not None:
+            store.close()
         return fail(str(error))
-    except AudioDeviceError as error:
-        return fail(f"{error}")
     printer = TranscriptPrinter(scenario, show_states=not args.text)
     session.add_listener(printer)
     session.start()
