@@ -104,3 +104,10 @@ def test_an_encrypted_store_without_its_passphrase_is_a_clear_error(command, tmp
     monkeypatch.setenv("TRAINER_PASSPHRASE", "not it")
     assert main(command) == 2
     assert "Wrong passphrase" in capsys.readouterr().err
+
+
+def test_a_closed_output_pipe_is_not_a_traceback():
+    # `true` exits at once, long before Python has started, so every write meets a closed pipe
+    result = subprocess.run(f"'{sys.executable}' -m trainer scenarios list | true", shell=True,
+                            capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr

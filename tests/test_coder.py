@@ -195,6 +195,14 @@ def test_code_csv_missing_column(tmp_path, coder):
         code_csv(in_path, tmp_path / "out.csv", coder)
 
 
+def test_code_csv_refuses_a_doubled_column(tmp_path, coder):
+    """`speaker,text,Text` used to code the last one and overwrite the first in OUT."""
+    in_path = _write_csv(tmp_path / "in.csv", [["speaker", "text", "Text"], ["trainee", "hi", "there"]])
+    with pytest.raises(CodeCsvError, match="in.csv: column.*text appear more than once"):
+        code_csv(in_path, tmp_path / "out.csv", coder)
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_code_csv_unknown_speaker_names_the_row(tmp_path, coder):
     in_path = _write_csv(
         tmp_path / "in.csv",

@@ -67,3 +67,12 @@ def test_user_models_are_listed_unverified(tmp_path, monkeypatch):
     assert models.resolve_llm("bigger-client") == tmp_path / "models" / "bigger-client.gguf"
     with pytest.raises(models.ModelError, match="put a .gguf file"):
         models.resolve_llm("not-there")
+
+
+def test_a_broken_link_or_a_folder_named_gguf_is_not_a_language_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINER_MODELS_DIR", str(tmp_path))
+    (tmp_path / "broken.gguf").symlink_to(tmp_path / "gone.gguf")
+    (tmp_path / "folder.gguf").mkdir()
+    (tmp_path / "real.gguf").write_bytes(b"GGUF")
+    assert [p.name for p in models.user_llms()] == ["real.gguf"]
+    assert [e.name for e in models.list_models() if e.kind == "llm" and not e.default] == ["real"]

@@ -158,3 +158,32 @@ def test_comment_on_a_turn_and_on_the_session(data, capsys) -> None:
     assert run_cli("sessions", "comment", sid, "--author", "Dr Patel",
                    "--text", "   ", "--data-dir", str(folder)) != 0
     assert "needs some text" in capsys.readouterr().err
+
+
+def test_retention_refuses_a_number_too_large_before_saving_it(data, capsys) -> None:
+    folder, _ = data
+    assert run_cli("sessions", "retention", "1000000", "--data-dir", str(folder)) == 2
+    assert "at most 36500" in capsys.readouterr().err
+    with open_store(folder) as store:
+        assert store.get_setting("retention_days") is None  # nothing saved
+
+
+def test_a_json_export_onto_a_folder_leaves_no_plaintext_copy(data, tmp_path, capsys) -> None:
+    folder, _ = data
+    target = tmp_path / "out"
+    target.mkdir()
+    assert run_cli("export", "last", "--json", str(target), "--data-dir", str(folder)) != 0
+    assert "is a folder" in capsys.readouterr().err
+    assert list(tmp_path.glob("out.part")) == [] and list(target.iterdir()) == []
+    written = tmp_path / "s.json"
+    assert run_cli("export", "last", "--json", str(written), "--data-dir", str(folder)) == 0
+    assert written.stat().st_mode & 0o077 == 0  # private, like the packages
+
+
+def test_a_session_still_being_recorded_is_not_deleted(data, capsys) -> None:
+    folder, _ = data
+    with open_store(folder) as store:
+        live = store.start_session("grief-1", "Recent loss", {})  # open in this process: active
+        assert run_cli("sessions", "delete", live, "--data-dir", str(folder)) == 2
+        assert "still being recorded" in capsys.readouterr().err
+        assert live in {info.id for info in store.list_sessions()}

@@ -30,3 +30,11 @@ def test_a_code_the_coder_is_unsure_of_is_printed_as_a_guess():
     printer = TranscriptPrinter(find_scenario("burnout-nurse"), out=out)
     printer(ev.FeedbackReady(t=0.0, turn_index=0, code="advise", confidence=0.31, feedback={"attunement": 30.0}))
     assert out.getvalue().splitlines() == ["  [advice? 31%]  attunement 30"]
+
+
+def test_typed_bytes_that_are_not_utf8_become_a_replacement_character():
+    """They arrived as surrogate escapes, which the coder's tokenizer rejected (turn lost)."""
+    from trainer.terminal import _valid_text
+
+    assert _valid_text("caf\udce9 ok?") == "caf\ufffd ok?"
+    assert _valid_text("café ok?") == "café ok?"

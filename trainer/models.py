@@ -201,7 +201,8 @@ def default_llm_path() -> Path:
 
 def user_llms() -> list[Path]:
     folder = models_dir()
-    return sorted(folder.glob("*.gguf")) if folder.is_dir() else []
+    # is_file: a folder named *.gguf or a broken link is no model (it crashed `trainer models`)
+    return sorted(p for p in folder.glob("*.gguf") if p.is_file()) if folder.is_dir() else []
 
 
 def user_asr_dirs() -> list[Path]:
@@ -215,7 +216,7 @@ def user_voices() -> list[Path]:
     folder = voices_dir()
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.onnx") if p.with_suffix(".onnx.json").is_file())
+    return sorted(p for p in folder.glob("*.onnx") if p.is_file() and p.with_suffix(".onnx.json").is_file())
 
 
 def _dir_size(folder: Path) -> int:

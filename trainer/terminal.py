@@ -97,12 +97,18 @@ class TranscriptPrinter:
                 self._print(f"   - Client: {item.get('client')}\n     You: {item.get('trainee')}")
 
 
+def _valid_text(line: str) -> str:
+    """Bytes that are not UTF-8 arrive as surrogate escapes, which the coder's tokenizer
+    rejects (the turn was lost with a traceback); show them as U+FFFD instead."""
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def read_typed_turns(session) -> None:
     """Read trainee lines from stdin until EOF, an empty '/end', or the session ends."""
     while not session.wait_ended(0):
         session.wait_for_listening(None)
         try:
-            line = input("> ")
+            line = _valid_text(input("> "))
         except EOFError:
             break
         if line.strip() in ("/end", "/quit"):

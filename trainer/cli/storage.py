@@ -30,6 +30,7 @@ from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.store import SessionStore, remove_store_files
 
 NEW_PASSPHRASE_ENV = "TRAINER_NEW_PASSPHRASE"
+MAX_RETENTION_DAYS = 36500
 
 
 class CommandError(Exception):
@@ -107,9 +108,12 @@ def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
     if not sys.stdin.isatty():
         hint = f" (set {env})" if env else ""
         raise CommandError(f"A passphrase is needed but there is no terminal to ask on{hint}.", 2)
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Again: ") != first:
-        raise CommandError("The two passphrases differ; nothing was changed.", 2)
+    try:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != first:
+            raise CommandError("The two passphrases differ; nothing was changed.", 2)
+    except EOFError:  # Ctrl+D at the prompt
+        raise CommandError("No passphrase given; nothing was changed.", 2) from None
     if not first:
         raise CommandError("An empty passphrase is not allowed; nothing was changed.", 2)
     return first
@@ -211,6 +215,9 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
             print(f"Comment added on {where} of session {session.info.id}.")
         elif command == "sessions-delete":
             session = store.load_session(args.session)
+            if session.info.active:  # its practice would lose every later turn and the summary
+                raise CommandError(f"Session {session.info.id} is still being recorded by a running "
+                                   "practice; end that session first, then delete it.", 2)
             store.delete_session(session.info.id)
             print(f"Deleted session {session.info.id} ({session.info.scenario_title}).")
         elif command == "sessions-retention":
@@ -251,6 +258,9 @@ def _parse_days(text: str) -> int:
         raise CommandError(f"DAYS must be a whole number or 'off', not {text!r}.", 2) from None
     if days < 1:
         raise CommandError("DAYS must be at least 1.", 2)
+    if days > MAX_RETENTION_DAYS:  # larger overflowed the date arithmetic, after being saved
+        raise CommandError(f"DAYS must be at most {MAX_RETENTION_DAYS} (100 years); use 'off' to "
+                           "keep sessions until you delete them.", 2)
     return days
 
 

@@ -9,6 +9,7 @@ client rows) and `confidence`.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -41,6 +42,11 @@ def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
         raise CodeCsvError(f"{in_path}: file is empty (no header row)")
     # Header names are matched without regard to case or surrounding spaces ("Speaker", " text").
     names = {column.strip().lower(): column for column in columns}
+    counts = Counter(column.strip().lower() for column in columns)
+    doubled = sorted(name for name, count in counts.items() if count > 1)
+    if doubled:  # "text,Text": which one to code? (the last one won, and OUT lost the other)
+        raise CodeCsvError(f"{in_path}: column(s) {', '.join(doubled)} appear more than once in the "
+                           "header; rename or remove the extra one")
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
         raise CodeCsvError(

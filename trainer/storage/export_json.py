@@ -16,9 +16,18 @@ EXPORT_VERSION = 1
 def export_json(stored_session: StoredSession, path: Path | str) -> Path:
     """Write the session (turns, feedback, summary, comments; no audio) to ``path``."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'session.json'}")
     document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **stored_session.to_dict()}
     text = json.dumps(json.loads(json_dumps(document)), indent=2, ensure_ascii=False)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        # 0600 like the packages: the transcript is as private as the store it came from
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave a stray plaintext copy behind
+        raise
     return path
