@@ -190,6 +190,9 @@ def test_a_session_that_fails_to_start_offers_text_mode(qtbot, fake_services):
         FakeSession.start = original
     assert "device busy" in failed.args[0]
     assert window.session is None and not window.session_view.active
+    view = window.session_view  # back to the empty view, not the client "Getting ready" for ever
+    assert view.name_label.text() == "No session yet" and view.state_label.text() == "No session running"
+    assert not view.end_button.isEnabled()
     assert window.banner.action_button.text() == "Start in text mode"
     assert ("end",) in fake_services.created[-1].calls
     with qtbot.waitSignal(window.sessionStarted, timeout=3000) as started:
@@ -214,3 +217,13 @@ def test_no_task_starts_after_the_window_closed(qtbot):
     assert services.audio_device_checks == 0  # nothing was started after the close
     assert window.tasks.start(lambda: 1) is None
     services.close()
+
+
+def test_banners_swap_command_line_advice_for_the_windows_own():
+    from trainer.ui.error_banner import window_wording
+
+    text = window_wording("No microphone found (the default device: Error querying device -1). "
+                          "Connect one, or practise by typing with --text.")
+    assert text == ("No microphone found (the default device: none is connected). "
+                    "Connect one, or type your replies instead.")
+    assert "--output-device" not in window_wording("No speaker. Connect one, or use --output-device null to run silently.")

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+# The audio layer words its errors for the terminal; in the window the way out is a
+# button or a setting, never a command-line flag.
+_TERMINAL_WORDING = (
+    ("practise by typing with --text", "type your replies instead"),
+    ("use --output-device null to run silently", "choose another speaker in Settings (Ctrl+5)"),
+)
+_PORTAUDIO_NO_DEVICE = re.compile(r"Error querying device -1")
+
+
+def window_wording(text: str) -> str:
+    """``text`` with command-line advice swapped for the window's own."""
+    for terminal, window in _TERMINAL_WORDING:
+        text = text.replace(terminal, window)
+    return _PORTAUDIO_NO_DEVICE.sub("none is connected", text)
 
 
 class ErrorBanner(QFrame):
@@ -45,6 +62,7 @@ class ErrorBanner(QFrame):
         action: Callable[[], None] | None = None,
         fatal: bool = False,
     ) -> None:
+        message, hint = window_wording(message), window_wording(hint)
         self.message_label.setText(message)
         self.hint_label.setText(hint)
         self.hint_label.setVisible(bool(hint))

@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
             except Exception:  # noqa: BLE001
                 log.warning("ending a session that failed to start", exc_info=True)
             if self.session is session:
-                self.session_view.detach()
+                self.session_view.show_no_session()
                 self.session = None
         if self._closing:
             return

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 MODES = ("voice", "push_to_talk", "text")
 MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "Text"}
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
+NO_SESSION_NAME = "No session yet"
+NO_SESSION_HINT = "Choose a scenario in the library (Ctrl+1) and press Enter to start."
 
 
 def is_microphone_problem(message: str, hint: str = "") -> bool:
@@ -86,9 +88,9 @@ class SessionView(QWidget):
         header = QHBoxLayout()
         names = QVBoxLayout()
         names.setSpacing(2)
-        self.name_label = QLabel("No session yet")
+        self.name_label = QLabel(NO_SESSION_NAME)
         self.name_label.setObjectName("ClientName")
-        self.persona_label = QLabel("Choose a scenario in the library (Ctrl+1) and press Enter to start.")
+        self.persona_label = QLabel(NO_SESSION_HINT)
         self.persona_label.setObjectName("PersonaLabel")
         self.persona_label.setWordWrap(True)
         names.addWidget(self.name_label)
@@ -260,6 +262,20 @@ class SessionView(QWidget):
         self.session = None
         self._ptt_down = False
         self.set_session_controls_enabled(False)
+
+    def show_no_session(self) -> None:
+        """Back to the empty view, e.g. after a session failed to start: it used to keep the
+        client's name and "Getting ready" for ever, with End looking clickable."""
+        self.detach()
+        self.finished = False
+        self.lines = []
+        self.transcript.clear()
+        self.attunement.reset()
+        self.name_label.setText(NO_SESSION_NAME)
+        self.persona_label.setText(NO_SESSION_HINT)
+        self.state = "idle"
+        self.state_label.setText("No session running")
+        self.presence.set_state("idle")
 
     def set_session_controls_enabled(self, enabled: bool) -> None:
         for w in (self.pause_button, self.end_button, self.text_input, self.send_button, self.ptt_button):
