@@ -147,10 +147,13 @@ def test_pause_resume_and_end_with_shortcuts(qtbot, fake_services):
     qtbot.waitUntil(lambda: view.state == "paused", timeout=3000)
     assert view.pause_button.text() == "Resume" and view.state_label.text() == "Paused"
     assert window.actions["pause"].text() == "&Resume"
+    # nothing can be typed into a paused session (a line used to vanish until Resume)
+    assert not view.text_input.isEnabled() and "Paused" in view.text_input.placeholderText()
     qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert session.calls[-1] == ("resume",)
     qtbot.waitUntil(lambda: view.state == "listening", timeout=3000)
     assert view.pause_button.text() == "Pause"
+    assert view.text_input.isEnabled() and "Paused" not in view.text_input.placeholderText()
     say(qtbot, window, session, "What brings you here today?")
     with qtbot.waitSignal(view.ended, timeout=3000):
         qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 MODES = ("voice", "push_to_talk", "text")
 MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "Text"}
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
+TYPE_PLACEHOLDER = "Type what you would say, then press Enter"
+PAUSED_PLACEHOLDER = "Paused: resume (Ctrl+P) to reply"
 NO_SESSION_NAME = "No session yet"
 NO_SESSION_HINT = "Choose a scenario in the library (Ctrl+1) and press Enter to start."
 
@@ -182,7 +184,7 @@ class SessionView(QWidget):
         text_row = QHBoxLayout()
         self.text_input = ReplyBox()
         self.text_input.setObjectName("TextInput")
-        self.text_input.setPlaceholderText("Type what you would say, then press Enter")
+        self.text_input.setPlaceholderText(TYPE_PLACEHOLDER)
         self.text_input.returnPressed.connect(self.submit_text)
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self.submit_text)
@@ -423,6 +425,14 @@ class SessionView(QWidget):
         if paused != self.paused:
             self.paused = paused
             self.pause_button.setText("Resume" if paused else "Pause")
+            # A line typed while paused used to vanish from the box and wait unseen until
+            # Resume; now the box says it is paused and takes nothing.
+            if self.session is not None and not self.finished:
+                self.text_input.setEnabled(not paused)
+                self.send_button.setEnabled(not paused)
+                if not paused and self.mode == "text" and self.isVisible():
+                    self.text_input.setFocus()
+            self.text_input.setPlaceholderText(PAUSED_PLACEHOLDER if paused else TYPE_PLACEHOLDER)
             self.pausedChanged.emit(paused)
 
     def end_session(self) -> None:
