@@ -291,3 +291,12 @@ def test_the_reply_box_gives_way_to_a_window_shortcut_it_would_claim(qtbot):
         qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(box, "typed")
     assert box.text() == "typed"
+
+
+def test_a_reply_ended_before_its_first_word_leaves_no_empty_row(qtbot):
+    view = SessionView()
+    qtbot.addWidget(view)
+    view.on_client_said(ev.ClientSaid(1.0, 0, "I'm not sure why I'm here.", 0.0, 1.0, False))
+    view.on_client_said(ev.ClientSaid(5.0, 1, "", 4.0, 4.0, True))
+    assert [line.text for line in view.lines] == ["I'm not sure why I'm here."]
+    assert view.transcript.client_entry(1) is None

@@ -325,6 +325,8 @@ class SessionView(QWidget):
         self.transcript.add_client_part(turn_index, text)
 
     def on_client_said(self, e: ev.ClientSaid) -> None:
+        if not e.text.strip():
+            return  # ended before the client said a word: no empty row here or in Review
         self.transcript.set_client_line(e.turn_index, e.text, e.interrupted)
         self.lines.append(TranscriptLine(e.turn_index, "client", e.text, interrupted=e.interrupted, branch=self._branch))
 
