@@ -315,3 +315,20 @@ def test_services_use_the_models_chosen_in_settings(tmp_path):
     explicit = Services(ModelChoice(scripted_client=True))
     assert explicit.chosen_models() == ModelChoice(scripted_client=True)
     services.store.close()
+
+
+def test_a_microphone_that_fails_to_open_stores_nothing(scenario):
+    """Such a session used to leave an empty "interrupted" row in the history."""
+    session, mic, _log = voice_session(scenario, [])
+    recorder = FakeRecorder()
+    session.recorder = recorder
+
+    def broken_start():
+        raise AudioDeviceError("No microphone found (the default device: Error querying device -1).")
+
+    mic.start = broken_start
+    with pytest.raises(AudioDeviceError):
+        session.start()
+    assert recorder.sessions == {}
+    session.end()
+    assert session.wait_ended(5)

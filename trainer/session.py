@@ -208,7 +208,14 @@ class Session:
         self._listeners.append(listener)
 
     def start(self) -> None:
-        """Start the session threads; returns at once. The client speaks first."""
+        """Start the session threads; returns at once. The client speaks first.
+
+        The microphone opens before anything is stored, so a session that cannot start
+        (no microphone) leaves no empty "interrupted" session in the history.
+        """
+        listens = self.microphone is not None and self._input_mode != "text"
+        if listens:
+            self.microphone.start()
         if self.recorder is not None:
             try:
                 self.session_id = self.recorder.start_session(
@@ -220,8 +227,7 @@ class Session:
                 self.recorder = None
         worker = threading.Thread(target=self._worker_loop, name="turn-worker", daemon=True)
         self._threads.append(worker)
-        if self.microphone is not None and self._input_mode != "text":
-            self.microphone.start()
+        if listens:
             audio = threading.Thread(target=self._audio_loop, name="audio", daemon=True)
             self._threads.append(audio)
         for thread in self._threads:
