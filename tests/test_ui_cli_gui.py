@@ -48,3 +48,28 @@ def test_screenshot_unknown_scenario(qtbot, tmp_path, capsys):
     code = gui.run_gui(services, ["trainer"], screenshot=str(tmp_path / "x.png"), scenario_id="nope", timeout_s=20)
     assert code == 1
     assert "exam-stress" in capsys.readouterr().err
+
+
+def test_a_screenshot_run_keeps_out_of_the_users_data(monkeypatch, tmp_path):
+    """It used to save its demo session into the user's History and set text mode for good."""
+    import trainer.app
+
+    monkeypatch.setenv("TRAINER_DATA_DIR", "placeholder")
+    monkeypatch.delenv("TRAINER_DATA_DIR")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    seen = []
+
+    class ServicesThatRecordTheFolder:
+        def __init__(self):
+            seen.append(os.environ.get("TRAINER_DATA_DIR"))
+            raise RuntimeError("stop here")
+
+    monkeypatch.setattr(trainer.app, "Services", ServicesThatRecordTheFolder)
+    args = argparse.Namespace(screenshot=str(tmp_path / "x.png"), scenario=None, timeout=5.0)
+    assert gui.run(args) == 1
+    assert seen and "trainer-screenshot-" in seen[0]
+    assert not os.path.exists(seen[0])  # removed afterwards
+    # a folder the caller chose is used as given
+    monkeypatch.setenv("TRAINER_DATA_DIR", str(tmp_path / "mine"))
+    assert gui.run(args) == 1
+    assert seen[-1] == str(tmp_path / "mine")

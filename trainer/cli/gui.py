@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from typing import Any
 
 
@@ -103,12 +105,29 @@ def run(args: argparse.Namespace) -> int:
               "(add --text to type your answers), or see 'trainer scenarios list'.",
               file=sys.stderr)
         return 2
+    scratch = _scratch_data_dir() if getattr(args, "screenshot", None) else None
     try:
-        from trainer.app import Services
+        try:
+            from trainer.app import Services
 
-        services = Services()
-    except Exception as exc:  # noqa: BLE001 - plain words, not a traceback
-        print(f"The app could not start: {exc}", file=sys.stderr)
-        return 1
-    return run_gui(services, [sys.argv[0]], screenshot=getattr(args, "screenshot", None),
-                   scenario_id=getattr(args, "scenario", None), timeout_s=getattr(args, "timeout", 300.0))
+            services = Services()
+        except Exception as exc:  # noqa: BLE001 - plain words, not a traceback
+            print(f"The app could not start: {exc}", file=sys.stderr)
+            return 1
+        return run_gui(services, [sys.argv[0]], screenshot=getattr(args, "screenshot", None),
+                       scenario_id=getattr(args, "scenario", None), timeout_s=getattr(args, "timeout", 300.0))
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scratch_data_dir() -> str | None:
+    """A screenshot runs a demo session: unless TRAINER_DATA_DIR says where, it goes to a
+    throw-away folder, so it neither joins the user's History nor changes their settings."""
+    from trainer.storage.paths import DATA_DIR_ENV
+
+    if os.environ.get(DATA_DIR_ENV):
+        return None
+    scratch = tempfile.mkdtemp(prefix="trainer-screenshot-")
+    os.environ[DATA_DIR_ENV] = scratch
+    return scratch
