@@ -140,6 +140,10 @@ class FakeRecorder:
     def finish_session(self, session_id, summary):
         self.finished[session_id] = summary
 
+    def delete_session(self, session_id):
+        self.sessions.pop(session_id, None)
+        self.finished.pop(session_id, None)
+
 
 class EventLog:
     """Collects events; ``wait_for`` blocks on a condition instead of sleeping."""

@@ -246,8 +246,17 @@ def test_a_finished_session_can_be_branched_from_its_snapshot(scenario):
     assert not [e for e in branch_log.of(ev.ClientReplyStarted) if e.turn_index <= 1]
     branch.end()
     assert branch.wait_ended(5)
+    assert list(branch.recorder.finished) == ["s1"]  # a branch with an answer is kept
     with pytest.raises(KeyError):
         session.snapshot_at(7)
+
+    # a try closed without a new answer is not kept (History showed the figures it inherited)
+    unanswered, _ = text_session(scenario, client=FakeClient(), resume_from=snap)
+    unanswered.start()
+    assert unanswered.wait_for_listening(5)
+    unanswered.end()
+    assert unanswered.wait_ended(5)
+    assert unanswered.recorder.sessions == {} and unanswered.recorder.finished == {}
 
 
 class SizeRecognizer:

@@ -467,6 +467,10 @@ class Session:
         self._announce(0, opening)
         self._take_snapshot(0, opening["text"])
 
+    def _unanswered_try(self) -> bool:
+        return (self._resume_from is not None and self._next_turn == self._resume_from.next_turn
+                and callable(getattr(self.recorder, "delete_session", None)))
+
     def _resume(self, snap: SessionSnapshot) -> None:
         """Continue from another session's snapshot: no opening line, a branch."""
         self.client.restore(snap.client)
@@ -616,7 +620,13 @@ class Session:
             self._error(f"The session summary could not be computed: {error}")
         if self.recorder is not None and self.session_id is not None:
             try:
-                self.recorder.finish_session(self.session_id, self.summary)
+                if self._unanswered_try():
+                    # A "try it again" closed without a new answer holds nothing of its
+                    # own; kept, it showed in History with the figures of the session it
+                    # branched from.
+                    self.recorder.delete_session(self.session_id)
+                else:
+                    self.recorder.finish_session(self.session_id, self.summary)
             except Exception as error:
                 self._error(f"The session summary could not be saved: {error}")
         self._asr_pool.shutdown(wait=False, cancel_futures=True)
