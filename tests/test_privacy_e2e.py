@@ -306,7 +306,7 @@ def test_sigkill_during_demo_keeps_every_printed_turn(tmp_path: Path, name: str,
         assert stored[index]["client_text"] == client_text
     # Nothing beyond the printed turns: the turn being generated is the one lost.
     assert sorted(stored) == list(range(len(printed)))
-    assert info.turns == len(printed)
+    assert info.turns == len(printed) - 1  # the trainee's turns; printed[0] is the opening line
 
     # The same through the commands a trainee would use.
     env = _env(data_dir)

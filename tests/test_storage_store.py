@@ -34,6 +34,7 @@ def test_pragmas_wal_full_secure_delete(tmp_path: Path) -> None:
 def test_round_trip_session(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
         sid = store.start_session("grief-1", "Recent loss", {"asr": "small.en"}, {"voice": "joe"})
+        store.add_turn(sid, make_turn(0))  # the client's opening line: not a trainee turn
         store.add_turn(sid, make_turn(1))
         store.add_turn(sid, make_turn(2))
         store.finish_session(sid, {"mean_attunement": 62.5, "strengths": ["a", "b", "c"]})
@@ -45,8 +46,8 @@ def test_round_trip_session(tmp_path: Path) -> None:
         session = store.load_session("last")
         assert session.models == {"asr": "small.en"}
         assert session.settings == {"voice": "joe"}
-        assert [t["index"] for t in session.turns] == [1, 2]
-        first = session.turns[0]
+        assert [t["index"] for t in session.turns] == [0, 1, 2]
+        first = session.turns[1]
         assert first["trainee_text"] == "So you feel stuck with turn 1?"
         assert first["code"] == "reflection_complex"
         assert first["feedback"]["components"] == {"empathy": 0.7}

@@ -20,7 +20,7 @@ class SessionInfo:
     scenario_title: str
     started_at: datetime
     ended_at: datetime | None
-    turns: int
+    turns: int  # the trainee's turns (the client's opening line is not one)
     interrupted: bool
     active: bool
     mean_attunement: float | None

@@ -355,7 +355,8 @@ class SessionStore:
     _INFO_COLUMNS = (
         "id, scenario_id, scenario_title, started_at, ended_at, summary, writer_pid, "
         "writer_host, read_only, origin_session_id, "
-        "(SELECT COUNT(*) FROM turns t WHERE t.session_id = sessions.id)"
+        # trainee turns: row 0 is the client's opening line, which the trainee never answered
+        "(SELECT COUNT(*) FROM turns t WHERE t.session_id = sessions.id AND t.idx > 0)"
     )
 
     def _info_from_row(self, row: tuple) -> SessionInfo:
