@@ -89,6 +89,8 @@ NAME = "Claire"
         ("Can you please rephrase your message in a more direct and helpful way?", "refusal"),
         ("I'm sorry, but I don't understand your message.", "refusal"),
         ("Oh, what a pity! I'm sorry for the inconvenience caused.", "helper_talk"),
+        # Claire to a trainee's reflection in a QA session (2026-11-28)
+        ("Could you please provide more details about the problem or situation?", "helper_talk"),
         ("Exercise can indeed help with stress and anxiety.", "advice"),
         # and in the next eval conversations (seeds 5 and 6)
         ("Okay, I'm ready.", "meta"),

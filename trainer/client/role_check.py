@@ -66,7 +66,7 @@ _HELPER_TALK = re.compile(
     r"sure,? here|^(sure|okay|ok|alright),? (that'?s a|here('s| is)|i can help|i'll help)|good start|certainly[,!]|"
     r"i can assist|assist (you )?with|i('d| would) (love|be (happy|glad)) to help|glad i could help|"
     r"help you understand|let'?s (start|begin|get started) with|how about:|"
-    r"provide more (context|information)|(enough|more) context|in this context|clarify (your|the|my) question|"
+    r"provide (me with )?(more|some|further) (context|information|details)|the problem or situation|(enough|more) context|in this context|clarify (your|the|my) question|"
     r"sorry for the confusion|sorry for (the|any) inconvenience|i'?m (glad|happy) (that )?you( feel|'re feeling| are feeling)|"
     r"anything i can help with|i can offer you|(ready|happy|glad) to answer (your|any) (questions|queries)|"
     r"let'?s talk about what you|let'?s start by|how i (can|could|might) help (you )?with (that|this)|the advice you (gave|give|have given)|"

@@ -398,8 +398,11 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         dims.append(_Dimension(
             "content", s.content_capture_rate,
             f"You picked up the client's own words and content in {pct:.0f}% of turns.",
-            (f"You picked up the client's key words in {pct:.0f}% of turns; echo one or "
-             "two of their own words so they know you followed." if pct < 90 else
+            # Not "echo their words": that pushes towards parroting, and the complex
+            # reflections MITI asks for often paraphrase.
+            (f"Your turns took up what the client had just said in {pct:.0f}% of cases; start "
+             "from their last words (one or two of them show you followed), then add the "
+             "meaning you hear." if pct < 90 else
              "You tracked the client's words closely; now go a step further and guess at "
              "what it means to them (a complex reflection)."),
         ))
