@@ -179,3 +179,12 @@ def test_asking_about_suicide_after_a_hint_is_remembered_and_opens_the_marked_co
     assert state.asked_about_suicide and state.layer_allowed == "core"
     state = update_state(state, feedback("other"), scenario)  # stays open on later turns
     assert state.asked_about_suicide and state.layer_allowed == "core"
+
+
+def test_asking_about_suicide_without_a_hint_also_opens_the_marked_core():
+    scenario = _opened_by_asking_scenario()
+    state = initial_state(scenario)
+    for _ in range(3):
+        state = update_state(state, ATTUNED, scenario)
+    state = update_state(state, feedback("question_closed", asked_about_risk=True, attunement=50), scenario)
+    assert state.asked_about_suicide and state.layer_allowed == "core"

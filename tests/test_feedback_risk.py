@@ -61,3 +61,28 @@ def test_describe_risk_for_a_summary():
     text = describe_risk({"risk": {"hints": hints, "asked_directly": False}})
     assert text == ("The client hinted at suicide 2 times (first: \u201cI feel like a burden.\u201d); "
                     "you did not ask about it directly.")
+
+
+def test_asking_before_any_hint_is_reported():
+    """The hidden-risk demo asks out of concern before the model's client hinted; the summary
+    used to say nothing about it (asked_directly None, no line in Review)."""
+    text = describe_risk({"risk": {"hints": [], "asked_directly": True}})
+    assert text and text.startswith("You asked about suicide directly before the client hinted")
+
+
+def test_summary_records_a_question_asked_without_a_hint():
+    from trainer.feedback.engine import FeedbackEngine
+
+    class Coder:
+        def code(self, text, context):
+            from tests.test_feedback_engine import FakeCoded
+            return FakeCoded("question_closed", 0.9)
+
+    engine = FeedbackEngine(Coder())
+    for i, (client, trainee) in enumerate([
+            ("I lost my job.", "How are you coping?"),
+            ("Not well. Money's tight.", "Have you had thoughts of ending your life?"),
+            ("Sometimes.", "How often?")]):
+        engine.client_turn(client, 3.0 * i, 3.0 * i + 1)
+        engine.trainee_turn(trainee, 3.0 * i + 1.5, 3.0 * i + 2.5)
+    assert engine.summary()["risk"] == {"hints": [], "asked_directly": True}

@@ -99,7 +99,7 @@ class ClientState:
     last_turn: str = "none"
     """How the last trainee turn was judged: attuned, neutral, misstep, rupture or none."""
     asked_about_suicide: bool = False
-    """The trainee has asked plainly about suicide after a hint (see risk.py)."""
+    """The trainee has asked plainly about suicide (see trainer/feedback/risk.py)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -282,7 +282,10 @@ def update_state(state: ClientState, feedback: Mapping[str, Any], scenario: Scen
         attuned = state.attuned_turns + 1
     else:
         attuned = state.attuned_turns
-    asked = state.asked_about_suicide or _flag(feedback, "answered_risk_hint")
+    # Asked plainly, with or without a hint before: a client who wants someone to ask
+    # (hidden-risk) answers the question, whoever noticed what prompted it.
+    asked = (state.asked_about_suicide or _flag(feedback, "answered_risk_hint")
+             or _flag(feedback, "asked_about_risk"))
     layer = allowed_layer(scenario, openness, attuned, asked, state.layer_voiced)
     new_layer = layer_rank(layer) > layer_rank(state.layer_allowed) and layer_rank(layer) >= 2
     intensity = state.intensity + intensity_change(feedback, verdict, new_layer)

@@ -61,10 +61,13 @@ def risk_cue(client_text: str) -> str | None:
 
 
 def describe_risk(summary: dict) -> str | None:
-    """One sentence for a session summary dict's ``risk`` entry; None when no hint came."""
+    """One sentence for a session summary dict's ``risk`` entry; None when no hint came and
+    the trainee did not ask."""
     risk = summary.get("risk") or {}
     hints = risk.get("hints") or []
     if not hints:
+        if risk.get("asked_directly"):
+            return "You asked about suicide directly before the client hinted at it; asking plainly is what lets a client say it."
         return None
     times = "once" if len(hints) == 1 else f"{len(hints)} times"
     asked = ("you asked about it directly" if risk.get("asked_directly")

@@ -112,7 +112,7 @@ class SessionSummary:
     missed_opportunities: tuple[MissedItem, ...]
     mean_attunement: float | None
     risk_hints: tuple[MissedItem, ...]
-    asked_about_risk: bool | None  # None when the client never hinted at suicide
+    asked_about_risk: bool | None  # None when the client never hinted and nobody asked
     strengths: tuple[str, ...]
     practise: tuple[str, ...]
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -223,7 +223,10 @@ def summarize(
     hints = tuple(MissedItem(t.index, t.client_text, t.trainee_text, "risk_hint")
                   for t in turns if t.risk_cue)
     # Asked at the hint or at any later turn: asking a turn late still counts.
-    asked = any(t.asked_about_risk for t in turns[hints[0].turn_index:]) if hints else None
+    if hints:
+        asked = any(t.asked_about_risk for t in turns[hints[0].turn_index:])
+    else:  # asking plainly out of concern, before any hint, is worth saying too
+        asked = True if any(t.asked_about_risk for t in turns) else None
     summary = SessionSummary(
         turns=len(turns),
         code_counts=code_counts,
