@@ -432,6 +432,16 @@ def test_cli_list_bad_folder(capsys, tmp_path):
     assert "mapping" in capsys.readouterr().err
 
 
+def test_cli_list_shows_the_good_scenarios_beside_a_bad_file(capsys, tmp_path):
+    """One broken file used to hide every scenario, in the list and in the window's library."""
+    write(tmp_path, TEMPLATE)
+    write(tmp_path, replaced("  age: 38", "  age: forty").replace("id: burnout-nurse", "id: bad"), stem="bad")
+    assert run_cli("scenarios", "list", "--dir", str(tmp_path)) == 1
+    captured = capsys.readouterr()
+    assert "burnout-nurse" in captured.out
+    assert "bad.yaml" in captured.err and "persona.age" in captured.err and "left out" in captured.err
+
+
 def test_cli_validate_default_folder(capsys):
     assert run_cli("scenarios", "validate") == 0
     out = capsys.readouterr().out

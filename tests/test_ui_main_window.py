@@ -227,3 +227,14 @@ def test_banners_swap_command_line_advice_for_the_windows_own():
     assert text == ("No microphone found (the default device: none is connected). "
                     "Connect one, or type your replies instead.")
     assert "--output-device" not in window_wording("No speaker. Connect one, or use --output-device null to run silently.")
+
+
+def test_a_broken_scenario_file_is_named_and_the_others_still_shown(qtbot):
+    services = FakeServices()
+    services.scenario_problems = ["my-client.yaml:4: persona.age: Input should be a valid integer"]
+    window = make_window(qtbot, services)
+    qtbot.waitUntil(window.banner.isVisible, timeout=3000)
+    assert "my-client.yaml:4" in window.banner.message and "left out" in window.banner.message
+    assert len(window.library_view.cards()) == len(services.scenarios())
+    close_window(window, services)
+    services.close()

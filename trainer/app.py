@@ -178,6 +178,7 @@ class Services:
         self.choice = choice or ModelChoice()
         self.models: LoadedModels | None = None
         self._store = None
+        self.scenario_problems: list = []  # ScenarioErrors of the files left out of scenarios()
 
     @property
     def store(self):
@@ -208,9 +209,12 @@ class Services:
             return self.choice
 
     def scenarios(self):
-        from trainer.scenarios import load_scenarios
+        """The scenarios that load; the errors of the files that do not are kept in
+        ``scenario_problems`` for the window to show."""
+        from trainer.scenarios import load_valid_scenarios
 
-        return load_scenarios()
+        scenarios, self.scenario_problems = load_valid_scenarios()
+        return scenarios
 
     def create_session(self, scenario, options: dict) -> Session:
         """Build (not start) a session. ``options["resume_from"]``: a ``SessionSnapshot`` from

@@ -475,6 +475,24 @@ def load_scenarios(directory: str | os.PathLike[str] | None = None) -> list[Scen
     return [load_scenario(path) for path in scenario_files(directory)]
 
 
+def load_valid_scenarios(
+    directory: str | os.PathLike[str] | None = None,
+) -> tuple[list[Scenario], list[ScenarioError]]:
+    """The scenarios that load, and the error of each file that does not.
+
+    For the library and ``scenarios list``: one user's broken file must not hide the
+    other scenarios. (A missing or unreadable folder still raises.)
+    """
+    scenarios: list[Scenario] = []
+    problems: list[ScenarioError] = []
+    for path in scenario_files(directory):
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as error:
+            problems.append(error)
+    return scenarios, problems
+
+
 def validate_directory(directory: str | os.PathLike[str] | None = None) -> list[ScenarioError]:
     """Every problem in every scenario file of ``directory`` (empty list: all valid)."""
     try:
@@ -529,6 +547,7 @@ __all__ = [
     "layer_disclosed",
     "load_scenario",
     "load_scenarios",
+    "load_valid_scenarios",
     "normalize_text",
     "phrases_match",
     "scenario_files",

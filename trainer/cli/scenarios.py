@@ -11,7 +11,7 @@ from trainer.scenarios import (
     ScenarioError,
     check_scenario_file,
     default_scenario_dir,
-    load_scenarios,
+    load_valid_scenarios,
     scenario_files,
 )
 
@@ -59,20 +59,22 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
 def _list(directory: Path | None, out: TextIO, err: TextIO) -> int:
     try:
-        scenarios = load_scenarios(directory)
+        scenarios, problems = load_valid_scenarios(directory)
     except ScenarioError as error:
         print(error, file=err)
         return 1
+    for problem in problems:  # the others are still listed
+        print(f"{problem}\n(left out of the list; 'trainer scenarios validate' shows every problem)", file=err)
     if not scenarios:
         print(f"No scenarios in {directory or default_scenario_dir()}.", file=out)
-        return 0
+        return 1 if problems else 0
     rows = [("ID", "TITLE", "DIFFICULTY", "SKILLS")]
     rows += [(s.id, s.title, s.difficulty, ", ".join(s.skills)) for s in scenarios]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)]
         print("  ".join(cells + [row[3]]).rstrip(), file=out)
-    return 0
+    return 1 if problems else 0
 
 
 def _validate(path: Path | None, out: TextIO, err: TextIO) -> int:
