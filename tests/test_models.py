@@ -76,3 +76,32 @@ def test_a_broken_link_or_a_folder_named_gguf_is_not_a_language_model(tmp_path, 
     (tmp_path / "real.gguf").write_bytes(b"GGUF")
     assert [p.name for p in models.user_llms()] == ["real.gguf"]
     assert [e.name for e in models.list_models() if e.kind == "llm" and not e.default] == ["real"]
+
+
+@pytest.mark.integration
+def test_a_scenario_that_names_an_installed_voice_gets_it(tmp_path, monkeypatch):
+    """voice.id was documented but never read: every client spoke with the app's voice."""
+    from trainer.app import LoadedModels, scenario_voice
+    from trainer.scenarios import find_scenario
+    from trainer.speech.tts import PiperSynthesizer
+
+    default = models.default_voice_path()
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "en_GB-teen-test.onnx").symlink_to(default)
+    (voices / "en_GB-teen-test.onnx.json").symlink_to(default.with_suffix(".onnx.json"))
+    monkeypatch.setenv("TRAINER_VOICES_DIR", str(voices))
+    app_voice = object()
+    loaded = LoadedModels(synthesizer=app_voice, names={"voice": default.stem})
+    scenario = find_scenario("reluctant-teen")
+
+    assert scenario_voice(scenario, loaded) == (app_voice, default.stem)  # the default: the app's voice
+    def replace(model, **changes):  # scenarios are pydantic models
+        return model.model_copy(update=changes)
+
+    own = replace(scenario, voice=replace(scenario.voice, id="en_GB-teen-test"))
+    synthesizer, name = scenario_voice(own, loaded)
+    assert isinstance(synthesizer, PiperSynthesizer) and name == "en_GB-teen-test"
+    assert scenario_voice(own, loaded)[0] is synthesizer  # loaded once
+    missing = replace(scenario, voice=replace(scenario.voice, id="no-such-voice"))
+    assert scenario_voice(missing, loaded) == (app_voice, default.stem)

@@ -442,6 +442,26 @@ def test_cli_list_shows_the_good_scenarios_beside_a_bad_file(capsys, tmp_path):
     assert "bad.yaml" in captured.err and "persona.age" in captured.err and "left out" in captured.err
 
 
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path):
+    path = write(tmp_path, TEMPLATE.replace("title:", "title: First draft\ntitle:", 1))
+    scenario, problems = check_scenario_file(path)
+    assert scenario is None and len(problems) == 1
+    assert problems[0].field == "title" and "given twice" in str(problems[0]) and "also on line" in str(problems[0])
+
+
+def test_cli_validate_warns_that_a_yml_file_is_never_loaded(capsys, tmp_path):
+    path = tmp_path / "my-client.yml"
+    path.write_text(TEMPLATE.replace("id: burnout-nurse", "id: my-client"))
+    assert run_cli("scenarios", "validate", str(path)) == 1
+    assert "rename it to my-client.yaml" in capsys.readouterr().out
+
+
+def test_cli_validate_notes_a_voice_that_is_not_installed(capsys, tmp_path):
+    path = write(tmp_path, TEMPLATE.replace("id: en_US-joe-medium", "id: en_GB-nobody-low"))
+    assert run_cli("scenarios", "validate", str(path)) == 0  # shareable: not an error
+    assert "voice 'en_GB-nobody-low' is not installed here" in capsys.readouterr().out
+
+
 def test_cli_validate_default_folder(capsys):
     assert run_cli("scenarios", "validate") == 0
     out = capsys.readouterr().out

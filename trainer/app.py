@@ -43,6 +43,7 @@ class LoadedModels:
     llm_backend: object | None = None
     coder: object | None = None
     names: dict = field(default_factory=dict)
+    scenario_voices: dict = field(default_factory=dict)  # voice id -> synthesizer, loaded on first use
 
 
 def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None = None,
@@ -148,6 +149,31 @@ def open_store(save: bool = True):
     return SessionStore.open()
 
 
+def scenario_voice(scenario, models: LoadedModels) -> tuple[object | None, str | None]:
+    """The synthesizer for ``scenario`` and its voice's name.
+
+    A scenario that names a voice of its own (``voice.id``, not the default) gets it when
+    it is installed, so a teenager need not sound like the nurse; the default voice in a
+    scenario means "the app's voice", which Settings may have changed. A voice that is not
+    installed falls back to the app's voice, with a warning in the log.
+    """
+    wanted = getattr(getattr(scenario, "voice", None), "id", None)
+    if not wanted or wanted in (model_files.DEFAULT_VOICE_NAME, models.names.get("voice")):
+        return models.synthesizer, models.names.get("voice")
+    synthesizer = models.scenario_voices.get(wanted)
+    if synthesizer is None:
+        try:
+            from trainer.speech.tts import PiperSynthesizer
+
+            synthesizer = PiperSynthesizer(model_files.resolve_voice(wanted))
+        except Exception as error:  # noqa: BLE001 - missing or damaged: the app's voice still works
+            log.warning("scenario %s asks for voice %r, which cannot be used (%s); using %s",
+                        getattr(scenario, "id", "?"), wanted, error, models.names.get("voice"))
+            return models.synthesizer, models.names.get("voice")
+        models.scenario_voices[wanted] = synthesizer
+    return synthesizer, wanted
+
+
 def build_session(scenario, models: LoadedModels, *, speaker: SpeakerSink,
                   microphone: MicrophoneSource | None, recorder=None,
                   options: SessionOptions = SessionOptions(), seed: int = 0,
@@ -156,17 +182,19 @@ def build_session(scenario, models: LoadedModels, *, speaker: SpeakerSink,
     from trainer.audio.vad import SileroVad
 
     vad = SileroVad(models.vad_path) if (microphone is not None and models.vad_path) else None
+    synthesizer, voice_name = scenario_voice(scenario, models)
+    names = {**models.names, **({"voice": voice_name} if voice_name else {})}
     return Session(
         scenario,
         client=build_client(scenario, models, seed=seed),
         speaker=speaker,
-        synthesizer=models.synthesizer,
+        synthesizer=synthesizer,
         microphone=microphone,
         recognizer=models.recognizer if microphone is not None else None,
         vad=vad,
         feedback=build_feedback(models),
         recorder=recorder,
-        options=SessionOptions(**{**options.__dict__, "models": dict(models.names)}),
+        options=SessionOptions(**{**options.__dict__, "models": names}),
         resume_from=resume_from,
     )
 

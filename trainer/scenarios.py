@@ -395,7 +395,29 @@ def _read(path: Path) -> tuple[yaml.Node | None, Any]:
             path, "", line, f"YAML syntax error: {problem}.",
             f"Check indentation, colons and quotes near this line, then run '{VALIDATE_COMMAND}'.",
         ) from exc
+    _refuse_duplicate_keys(path, root)
     return root, data
+
+
+def _refuse_duplicate_keys(path: Path, node: yaml.Node | None, where: str = "") -> None:
+    """YAML keeps the last of two equal keys without a word; a scenario author who wrote
+    `title:` twice would never learn which one the app uses."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                name = f"{where}.{key_node.value}" if where else str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise ScenarioError(
+                        path, name, line, f"'{key_node.value}' is given twice (also on line {seen[key_node.value]}).",
+                        "Keep one of them; YAML would silently use the last.",
+                    )
+                seen[key_node.value] = line
+                _refuse_duplicate_keys(path, value_node, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicate_keys(path, item, f"{where}[{index}]")
 
 
 def _by_line(problems: list[ScenarioError]) -> list[ScenarioError]:

@@ -93,16 +93,39 @@ def _validate(path: Path | None, out: TextIO, err: TextIO) -> int:
 
     failed = 0
     for file in files:
-        _, problems = check_scenario_file(file)
+        scenario, problems = check_scenario_file(file)
         if problems:
             failed += 1
             for problem in problems:
                 print(problem, file=out)
+        elif file.suffix != ".yaml":  # valid, but the library would never see it
+            failed += 1
+            print(f"{file}: the scenario is valid, but only *.yaml files are loaded; rename it to "
+                  f"{file.with_suffix('.yaml').name}.", file=out)
         else:
             print(f"OK  {file}", file=out)
+            note = _voice_note(scenario)
+            if note:
+                print(f"    note: {note}", file=out)
     total = len(files)
     if failed:
         print(f"{failed} of {total} scenario file(s) have problems.", file=out)
         return 1
     print(f"All {total} scenario file(s) are valid.", file=out)
     return 0
+
+
+def _voice_note(scenario) -> str | None:
+    """A voice that is not installed here is no error (the file may be shared), but the
+    author should know the app's own voice will speak instead."""
+    from trainer.models import DEFAULT_VOICE_NAME, ModelError, resolve_voice
+
+    wanted = scenario.voice.id if scenario is not None else None
+    if not wanted or wanted == DEFAULT_VOICE_NAME:
+        return None
+    try:
+        resolve_voice(wanted)
+    except ModelError:
+        return (f"voice '{wanted}' is not installed here, so the app's voice will speak; put the "
+                "Piper voice (.onnx and .onnx.json) in voices/ to use it.")
+    return None
