@@ -187,3 +187,18 @@ def test_a_session_still_being_recorded_is_not_deleted(data, capsys) -> None:
         assert run_cli("sessions", "delete", live, "--data-dir", str(folder)) == 2
         assert "still being recorded" in capsys.readouterr().err
         assert live in {info.id for info in store.list_sessions()}
+
+
+def test_passphrase_change_asks_for_the_current_passphrase_once(data, monkeypatch) -> None:
+    folder, _ = data
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first pw")
+    assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
+    monkeypatch.delenv("TRAINER_NEW_PASSPHRASE")
+    monkeypatch.delenv("TRAINER_PASSPHRASE", raising=False)
+    prompts, answers = [], iter(["first pw", "second pw", "second pw"])
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: prompts.append(prompt) or next(answers))
+    assert run_cli("passphrase", "change", "--data-dir", str(folder)) == 0
+    assert prompts == ["Passphrase: ", "New passphrase: ", "Again: "]
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "second pw")
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0

@@ -123,7 +123,10 @@ def _open_store(args: argparse.Namespace) -> SessionStore:
     try:
         return SessionStore.open(args.data_dir)
     except PassphraseRequiredError:
-        return SessionStore.open(args.data_dir, _ask("Passphrase: ", PASSPHRASE_ENV))
+        passphrase = _ask("Passphrase: ", PASSPHRASE_ENV)
+        store = SessionStore.open(args.data_dir, passphrase)
+        args.opened_with_passphrase = passphrase  # `passphrase change` need not ask for it again
+        return store
 
 
 def _status(info: SessionInfo) -> str:
@@ -243,7 +246,7 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
         elif command == "passphrase-change":
             if not store.encrypted:
                 raise CommandError("This data folder has no passphrase yet; use `trainer passphrase set`.")
-            old = _ask("Current passphrase: ", PASSPHRASE_ENV)
+            old = getattr(args, "opened_with_passphrase", None) or _ask("Current passphrase: ", PASSPHRASE_ENV)
             store.change_passphrase(old, _ask("New passphrase: ", NEW_PASSPHRASE_ENV, confirm=True))
             print("Passphrase changed; everything was re-encrypted.")
         else:
