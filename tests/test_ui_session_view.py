@@ -300,3 +300,26 @@ def test_a_reply_ended_before_its_first_word_leaves_no_empty_row(qtbot):
     view.on_client_said(ev.ClientSaid(5.0, 1, "", 4.0, 4.0, True))
     assert [line.text for line in view.lines] == ["I'm not sure why I'm here."]
     assert view.transcript.client_entry(1) is None
+
+
+def test_a_very_long_word_gets_break_points_but_keeps_its_text(qtbot):
+    from trainer.ui.transcript_entry import TranscriptEntry, breakable
+
+    word = "Supercalifragilistic_" * 5
+    assert breakable(word).replace("\u200b", "") == word and "\u200b" in breakable(word)
+    assert breakable("ordinary words stay as they are") == "ordinary words stay as they are"
+    entry = TranscriptEntry("trainee", 1, "You", word)
+    qtbot.addWidget(entry)
+    assert entry.text == word  # what Review and the tests read is the text as said
+
+
+def test_a_narrow_window_gives_the_transcript_room(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    start_text_session(qtbot, window)
+    view = window.session_view
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: view.transcript.width() >= 280, timeout=3000)
+    assert view.mode_buttons["voice"].text() == "Talk" and view.mode_buttons["voice"].toolTip() == "Hands-free"
+    window.resize(1400, 860)
+    qtbot.waitUntil(lambda: view.mode_buttons["voice"].text() == "Hands-free", timeout=3000)
+    close_window(window, fake_services)

@@ -35,13 +35,17 @@ class AttunementPanel(QFrame):
         self.score_bar.setFixedHeight(8)
         layout.addWidget(self.score_bar)
         form = QFormLayout()
-        form.setHorizontalSpacing(16)
+        form.setHorizontalSpacing(12)
+        # a narrow window puts a figure under its label instead of cutting it off
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(8)
         self.ratio_label = QLabel("—")
         self.open_label = QLabel("—")
         self.talk_label = QLabel("—")
         self.latency_label = QLabel("—")
         self.median_label = QLabel("—")
+        for value in (self.ratio_label, self.open_label, self.talk_label, self.latency_label, self.median_label):
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("10.0 : 1"))  # wrap rather than clip
         form.addRow("Reflections : questions", self.ratio_label)
         form.addRow("Open questions", self.open_label)
         form.addRow("Your share of talk", self.talk_label)

@@ -37,6 +37,9 @@ from trainer.ui.task_worker import TaskRunner
 
 log = logging.getLogger(__name__)
 
+NAV_WIDTH_WIDE, NAV_WIDTH_NARROW = 190, 150  # the sidebar gives way to the views below 1100 px
+NARROW_WINDOW_BELOW = 1100
+
 SHUTDOWN_WAIT_MS = 120_000
 KEEP_FINISHED_SESSIONS = 20  # finished Session objects kept for “Try it again” (their snapshots)
 VIEWS = ("library", "session", "review", "history", "settings")
@@ -103,7 +106,7 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("Sidebar")
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(NAV_WIDTH_WIDE)
         for i, key in enumerate(VIEWS):
             item = QListWidgetItem(f"{VIEW_TITLES[key]}\nCtrl+{i + 1}")
             item.setData(Qt.ItemDataRole.UserRole, key)
@@ -484,6 +487,12 @@ class MainWindow(QMainWindow):
         self.show_view("review")
 
     # ------------------------------------------------------------------ shutdown
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        width = NAV_WIDTH_NARROW if self.width() < NARROW_WINDOW_BELOW else NAV_WIDTH_WIDE
+        if self.nav.width() != width:
+            self.nav.setFixedWidth(width)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._closing = True
         if self.session_view.active and self.session is not None:

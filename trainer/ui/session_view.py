@@ -41,6 +41,11 @@ MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "T
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
 TYPE_PLACEHOLDER = "Type what you would say, then press Enter"
 PAUSED_PLACEHOLDER = "Paused: resume (Ctrl+P) to reply"
+# (presence column, attunement panel) widths; narrower below NARROW_BELOW px, so that at
+# 1024 px the transcript keeps room to read (it was squeezed to ~190 px)
+SIDE_COLUMNS_WIDE, SIDE_COLUMNS_NARROW = (270, 290), (230, 250)
+MODE_LABELS_SHORT = {"voice": "Talk", "push_to_talk": "Hold", "text": "Type"}
+NARROW_BELOW = 1000
 NO_SESSION_NAME = "No session yet"
 NO_SESSION_HINT = "Choose a scenario in the library (Ctrl+1) and press Enter to start."
 
@@ -112,7 +117,8 @@ class SessionView(QWidget):
         # left: presence, state, mic, mode, controls
         left_frame = QFrame()
         left_frame.setObjectName("PresenceColumn")
-        left_frame.setFixedWidth(270)
+        self.left_column = left_frame
+        left_frame.setFixedWidth(SIDE_COLUMNS_WIDE[0])
         left = QVBoxLayout(left_frame)
         left.setContentsMargins(16, 16, 16, 16)
         left.setSpacing(10)
@@ -139,6 +145,7 @@ class SessionView(QWidget):
         for mode in MODES:
             button = QPushButton(MODE_LABELS[mode])
             button.setObjectName("ModeButton")
+            button.setToolTip(MODE_LABELS[mode])
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
             self.mode_group.addButton(button)
@@ -198,10 +205,20 @@ class SessionView(QWidget):
 
         # right: attunement
         self.attunement = AttunementPanel()
-        self.attunement.setFixedWidth(290)
+        self.attunement.setFixedWidth(SIDE_COLUMNS_WIDE[1])
         self.attunement.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         body.addWidget(self.attunement)
         self._apply_mode_widgets()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_BELOW
+        left, right = SIDE_COLUMNS_NARROW if narrow else SIDE_COLUMNS_WIDE
+        if self.left_column.width() != left:
+            self.left_column.setFixedWidth(left)
+            self.attunement.setFixedWidth(right)
+            for mode, button in self.mode_buttons.items():  # full names as tooltips
+                button.setText((MODE_LABELS_SHORT if narrow else MODE_LABELS)[mode])
 
     # ------------------------------------------------------------------ session wiring
     def attach(self, session: Any, bridge: EngineBridge | None = None, mode: str | None = None) -> EngineBridge:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -33,6 +35,17 @@ def feedback_notes(feedback: dict) -> list[str]:
     return notes
 
 
+
+LONG_WORD = 24  # characters; QLabel cannot wrap inside a word, so longer ones get break points
+
+
+def breakable(text: str) -> str:
+    """``text`` with zero-width spaces inside very long words, so that one of them cannot
+    widen the whole transcript and cut every line off on the right."""
+    return re.sub(r"\S{%d,}" % LONG_WORD,
+                  lambda m: "\u200b".join(m.group(0)[i:i + LONG_WORD // 2]
+                                           for i in range(0, len(m.group(0)), LONG_WORD // 2)), text)
+
 class TranscriptEntry(QFrame):
     def __init__(self, role: str, turn_index: int, speaker: str, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +70,8 @@ class TranscriptEntry(QFrame):
         self.marker_label.hide()
         head.addWidget(self.marker_label)
         outer.addLayout(head)
-        self.text_label = QLabel(text)
+        self._text = text
+        self.text_label = QLabel(breakable(text))
         self.text_label.setObjectName("LineText")
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -72,14 +86,14 @@ class TranscriptEntry(QFrame):
 
     @property
     def text(self) -> str:
-        return self.text_label.text()
+        return self._text
 
     def set_text(self, text: str) -> None:
-        self.text_label.setText(text)
+        self._text = text
+        self.text_label.setText(breakable(text))
 
     def append_text(self, text: str) -> None:
-        current = self.text_label.text()
-        self.text_label.setText(f"{current} {text}".strip())
+        self.set_text(f"{self._text} {text}".strip())
 
     def set_marker(self, text: str) -> None:
         self.marker_label.setText(text)
