@@ -403,3 +403,30 @@ def test_a_comment_that_cannot_be_saved_is_kept_for_the_next_try(qtbot, fake_ser
     assert ScriptedCommentDialog.shown[-1].text_edit.toPlainText() == "Try naming the feeling first."
     qtbot.waitUntil(lambda: review.status_label.text() == "Comment saved.", timeout=3000)
     close_window(window, fake_services)
+
+
+def test_summary_panel_explains_what_a_dash_would_hide(qtbot):
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+    panel.set_summary({"turns": 4, "reflection_to_question": {"value": None, "band": "good"},
+                       "strengths": [], "to_practise": []})
+    assert panel.value_labels["reflection_to_question"].text() == "no questions"
+    panel.set_summary({"turns": 1, "strengths": [], "to_practise": []})
+    texts = [label.text() for label in panel.findChildren(QLabel)]
+    assert any("3 answers are needed" in text for text in texts)
+
+
+def test_review_at_1024_px_keeps_lines_readable(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    _finish_session(qtbot, window, ["How have the last weeks been, since it has been nearly a year now and "
+                                    "people keep telling you to move on?"])
+    review = window.review_view
+    assert review.subtitle_label.text().endswith("1 answer")
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: review.table.isColumnHidden(4), timeout=3000)
+    assert review.try_button.text() == "Try it again"
+    table = review.table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 1).text() == "You")
+    qtbot.waitUntil(lambda: table.rowHeight(row) >= table.sizeHintForRow(row), timeout=3000)  # refitted
+    assert table.horizontalScrollBar().maximum() == 0  # no sideways scrolling
+    close_window(window, fake_services)

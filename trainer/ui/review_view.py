@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +43,15 @@ EARLIER_RUN_NOTE = (
     "from what was stored. Start the scenario again to practise it."
 )
 
+
+# (label, label in a narrow window): at 1024 px the long ones were cut off
+BUTTON_LABELS = {
+    "play": ("Play  (Ctrl+R)", "Play"),
+    "comment": ("Comment  (Ctrl+M)", "Comment"),
+    "try": ("Try it again from here  (Ctrl+T)", "Try it again"),
+}
+NARROW_BELOW = 1000
+NOTES_COLUMN = 4
 
 class ReviewView(QWidget):
     """``session_factory(scenario, snapshot, mode)`` builds (does not start) a session that
@@ -117,18 +126,23 @@ class ReviewView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(4, 170)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)  # no sideways scrolling
+        # Rows were sized once: after a resize long lines were cut off with "…".
+        header.sectionResized.connect(lambda *_: self._refit_rows.start())
+        self._refit_rows = QTimer(self)
+        self._refit_rows.setSingleShot(True)
+        self._refit_rows.setInterval(0)
+        self._refit_rows.timeout.connect(self.table.resizeRowsToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         left_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
-        self.play_button = QPushButton("Play  (Ctrl+R)")
+        self.play_button = QPushButton(BUTTON_LABELS["play"][0])
         self.play_button.setToolTip("Play the selected line's recording (kept only when “Keep audio” is on)")
         self.play_button.clicked.connect(self.play_selected)
-        self.comment_button = QPushButton("Comment  (Ctrl+M)")
+        self.comment_button = QPushButton(BUTTON_LABELS["comment"][0])
         self.comment_button.setToolTip("Add a comment on the selected line, or on the whole session if none is selected")
         self.comment_button.clicked.connect(self.add_comment_selected)
-        self.try_button = QPushButton("Try it again from here  (Ctrl+T)")
+        self.try_button = QPushButton(BUTTON_LABELS["try"][0])
         self.try_button.setObjectName("PrimaryButton")
         self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
         self.try_button.clicked.connect(self.try_again_selected)
@@ -163,6 +177,13 @@ class ReviewView(QWidget):
         splitter.setStretchFactor(1, 2)
         root.addWidget(splitter, 1)
         self._update_buttons()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        short = self.width() < NARROW_BELOW  # the shortcuts stay in the menus and tooltips
+        for key, button in (("play", self.play_button), ("comment", self.comment_button), ("try", self.try_button)):
+            button.setText(BUTTON_LABELS[key][1 if short else 0])
+        self.table.setColumnHidden(NOTES_COLUMN, short)  # notes then show as the line's tooltip
 
     # ------------------------------------------------------------------ loading
     def show_live(self, session: Any, lines: list[TranscriptLine], summary: dict | None, live: bool,
@@ -206,7 +227,8 @@ class ReviewView(QWidget):
         bits = []
         if when is not None:
             bits.append(format_when(when))
-        bits.append(f"{sum(1 for l in lines if l.role == 'trainee')} answers")
+        answers = sum(1 for line in lines if line.role == "trainee")
+        bits.append(f"{answers} answer{'' if answers == 1 else 's'}")
         if getattr(info, "interrupted", False):
             bits.append("interrupted")
         self.subtitle_label.setText(" · ".join(bits))
@@ -236,6 +258,7 @@ class ReviewView(QWidget):
             QTableWidgetItem(chip_text(line.code, line.confidence) if line.code else ""),
             QTableWidgetItem(self._notes_text(line)),
         ]
+        items[2].setToolTip(items[4].text())  # the notes, when a narrow window hides their column
         if line.code:
             items[3].setBackground(QColor(code_style(line.code).background))
             items[3].setToolTip(code_tooltip(line.code, line.confidence))
@@ -348,6 +371,7 @@ class ReviewView(QWidget):
             for row, line in enumerate(self.lines):
                 if self.table.item(row, 4) is not None:
                     self.table.item(row, 4).setText(self._notes_text(line))
+                    self.table.item(row, 2).setToolTip(self._notes_text(line))
             self.table.resizeRowsToContents()
             self._show_session_comments()
             self.status_label.setText("Comment saved.")

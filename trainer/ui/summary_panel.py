@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLay
 
 from trainer.feedback.risk import describe_risk
 from trainer.ui.codes import band_colour, band_label
+from trainer.feedback.summary import MIN_TURNS_FOR_ADVICE
 from trainer.ui.session_metrics import fmt_ms, fmt_percent, fmt_ratio
 
 # key, label, how to show the value, key in summary["thresholds"], higher is better
@@ -132,7 +133,10 @@ class SummaryPanel(QScrollArea):
             if key in TIMING_KEYS and not timing:
                 value, band = None, None
             grid.addWidget(QLabel(label), row, 0)
-            value_label = QLabel(_show(value, kind))
+            shown = _show(value, kind)
+            if key == "reflection_to_question" and value is None and band:
+                shown = "no questions"  # reflections only: "—" beside "Good" read as a fault
+            value_label = QLabel(shown)
             value_label.setObjectName("SummaryValue")
             grid.addWidget(value_label, row, 1)
             chip = QLabel(band_label(band) if band else "—")
@@ -164,10 +168,12 @@ class SummaryPanel(QScrollArea):
             grid.addWidget(value_label, start + offset, 1, 1, 2)
             self.value_labels[key] = value_label
         self._layout.addLayout(grid)
+        too_short = (summary.get("turns") or 0) < MIN_TURNS_FOR_ADVICE
+        empty = (f"Not enough to go on: {MIN_TURNS_FOR_ADVICE} answers are needed." if too_short else "—")
         self._heading("Strengths")
-        self._bullets(list(summary.get("strengths") or []), "—")
+        self._bullets(list(summary.get("strengths") or []), empty)
         self._heading("To practise")
-        self._bullets(list(summary.get("to_practise") or []), "—")
+        self._bullets(list(summary.get("to_practise") or []), empty)
         risk = describe_risk(summary)
         if risk:
             self._heading("Suicide risk")
