@@ -98,6 +98,9 @@ def test_ctrl_number_shortcuts_switch_views_and_menus_show_them(qtbot, fake_serv
     table = dialog.findChild(type(window.review_view.table))
     keys = {table.item(r, 1).text() for r in range(table.rowCount())}
     assert {"Ctrl+1", "Ctrl+E", "Space", "Enter"} <= keys
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    widest = max(table.fontMetrics().horizontalAdvance(k) for k in keys)
+    assert table.columnWidth(1) >= widest  # "Ctrl+Shift+H" was cut to "Ctrl+Shif…"
     dialog.close()
     close_window(window, fake_services)
 
@@ -238,3 +241,12 @@ def test_a_broken_scenario_file_is_named_and_the_others_still_shown(qtbot):
     assert len(window.library_view.cards()) == len(services.scenarios())
     close_window(window, services)
     services.close()
+
+
+def test_loading_strip_after_the_last_model_says_warming_up_and_stays_full(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    window._models_progress("ready", 5, 5)
+    assert "ready…" not in window.loading_label.text() and "Warming up" in window.loading_label.text()
+    window._models_progress("warming up", 0, 1)
+    assert window.progress.value() == window.progress.maximum()
+    close_window(window, fake_services)

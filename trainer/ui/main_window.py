@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -274,8 +275,12 @@ class MainWindow(QMainWindow):
             table.setItem(r, 0, QTableWidgetItem(text))
             table.setItem(r, 1, QTableWidgetItem(keys))
         table.resizeColumnsToContents()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the keys column keeps its full width
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        table.setWordWrap(True)
         layout.addWidget(table)
-        dialog.resize(520, 560)
+        dialog.resize(620, 600)
         dialog.show()
         return dialog
 
@@ -308,6 +313,13 @@ class MainWindow(QMainWindow):
                                "Run 'trainer scenarios validate' in a terminal to see what to fix.")
 
     def _models_progress(self, what: str, done: int, total: int) -> None:
+        if what in ("ready", "warming up"):
+            # After the last model: no "Loading ready… (5 of 5)", and the bar stays full
+            # instead of jumping back to "0 of 1" for the warm-up.
+            self.loading_label.setText("Warming up the models, so the first reply comes quickly…")
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1)
+            return
         self.loading_label.setText(f"Loading {what}… ({done} of {total})" if total else f"Loading {what}…")
         if total > 0:
             self.progress.setRange(0, total)

@@ -65,7 +65,8 @@ class TrendChart(QChartView):
         self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
         self.x_axis.setTickAnchor(1)
         self.x_axis.setTickInterval(max(1, round(n / 8)))
-        top = self._y_max or max([y for _, y in points] + [1.0]) * 1.2
+        # 8% headroom over a fixed maximum: points at 100% sat half outside the plot
+        top = self._y_max * 1.08 if self._y_max else max([y for _, y in points] + [1.0]) * 1.2
         self.y_axis.setRange(0, top)
 
     def point_count(self) -> int:
