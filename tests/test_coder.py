@@ -208,7 +208,7 @@ def test_code_csv_unknown_speaker_names_the_row(tmp_path, coder):
         tmp_path / "in.csv",
         [["speaker", "text"], ["trainee", "hi"], ["doctor", "hello"]],
     )
-    with pytest.raises(CodeCsvError, match=r"in.csv: row 3: unknown speaker 'doctor'"):
+    with pytest.raises(CodeCsvError, match=r"in.csv: line 3: unknown speaker 'doctor'"):
         code_csv(in_path, tmp_path / "out.csv", coder)
     assert not (tmp_path / "out.csv").exists()
 
@@ -322,3 +322,19 @@ def test_code_csv_header_names_ignore_case_and_spaces(tmp_path):
     assert list(rows[0]) == ["Session", " Speaker ", "Text", "code", "confidence"]
     assert [r["code"] for r in rows] == ["", "question_open"]
     assert rows[1]["Text"] == "What happened?"
+
+
+def test_code_csv_blank_lines_extra_fields_and_empty_text(tmp_path, coder):
+    in_path = tmp_path / "in.csv"
+    in_path.write_text("speaker,text\ntrainee,hi\n\nclient,hello\n\ndoctor,hey\n")
+    with pytest.raises(CodeCsvError, match=r"in.csv: line 6: unknown speaker"):  # the file's line
+        code_csv(in_path, tmp_path / "out.csv", coder)
+    in_path.write_text("speaker,text\ntrainee,How are you, really?\n")
+    with pytest.raises(CodeCsvError, match=r"line 2: 1 more field.*double quotes"):
+        code_csv(in_path, tmp_path / "out.csv", coder)
+    in_path.write_text('speaker,text\ntrainee,""\nclient,I am fine.\ntrainee,How are you?\n')
+    assert code_csv(in_path, tmp_path / "out.csv", coder) == 1  # the blank line is not "coded"
+    with (tmp_path / "out.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert (rows[0]["code"], rows[0]["confidence"]) == ("", "")
+    assert rows[2]["code"].startswith("question")

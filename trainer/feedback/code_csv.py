@@ -3,7 +3,7 @@
 IN has columns `speaker` (`trainee` or `client`; `therapist` is read as `trainee`) and
 `text`, rows in conversation order, and optionally `session`: the context starts afresh
 whenever its value changes. OUT has the same rows and columns plus `code` (empty for
-client rows) and `confidence`.
+client rows and for trainee rows with no text) and `confidence`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from trainer.feedback.coder import CodedUtterance
 SPEAKER_ALIASES = {"trainee": "trainee", "therapist": "trainee", "client": "client"}
 REQUIRED_COLUMNS = ("speaker", "text")
 OUTPUT_COLUMNS = ("code", "confidence")
+LINE_KEY = "\0line"  # the file line of a row, kept beside its fields (never a header name)
 
 
 class CodeCsvError(ValueError):
@@ -33,7 +34,14 @@ def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
         with in_path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = list(reader.fieldnames or [])
-            rows = list(reader)
+            rows = []
+            for row in reader:
+                if None in row:  # DictReader's key for fields beyond the header: they'd be lost
+                    raise CodeCsvError(
+                        f"{in_path}: line {reader.line_num}: {len(row[None])} more field(s) than the "
+                        f"header's {len(columns)} columns; put text that contains commas in double quotes")
+                row[LINE_KEY] = str(reader.line_num)  # for errors: blank lines are skipped
+                rows.append(row)
     except FileNotFoundError as error:
         raise CodeCsvError(f"{in_path}: file not found") from error
     except (OSError, UnicodeDecodeError, csv.Error) as error:
@@ -63,7 +71,7 @@ def _speaker(in_path: Path, row_number: int, raw: str | None) -> str:
     speaker = SPEAKER_ALIASES.get((raw or "").strip().lower())
     if speaker is None:
         raise CodeCsvError(
-            f"{in_path}: row {row_number}: unknown speaker {raw!r} "
+            f"{in_path}: line {row_number}: unknown speaker {raw!r} "
             f"(expected trainee, therapist or client)"
         )
     return speaker
@@ -77,13 +85,14 @@ def code_rows(
     context: list[tuple[str, str]] = []
     session: str | None = None
     for index, row in enumerate(rows):
-        row_number = index + 2  # the header is line 1
+        row_number = int(row.get(LINE_KEY) or index + 2)  # the header is line 1
         speaker = _speaker(in_path, row_number, row.get("speaker"))
         text = row.get("text") or ""
         if row.get("session") != session:
             session = row.get("session")
             context = []
-        coded = coder.code(text, tuple(context)) if speaker == "trainee" else None
+        # nothing said, nothing to code (it was coded "other" and counted)
+        coded = coder.code(text, tuple(context)) if speaker == "trainee" and text.strip() else None
         out_rows.append(
             {
                 **{column: row.get(column) for column in columns},
