@@ -112,9 +112,16 @@ def test_code_many_matches_code(coder):
     assert coder.code_many(items) == [coder.code(t, c) for t, c in items]
 
 
-def test_load_missing_model_has_clear_error(tmp_path):
-    with pytest.raises(CoderModelError, match="not found"):
-        UtteranceCoder.load(tmp_path / "nope.npz")
+def test_load_missing_model_has_clear_error(tmp_path, monkeypatch):
+    with pytest.raises(CoderModelError, match="nope.npz does not exist; check the path"):
+        UtteranceCoder.load(tmp_path / "nope.npz")  # the user's path: no advice to rebuild
+    with pytest.raises(CoderModelError, match="is a folder"):
+        UtteranceCoder.load(tmp_path)
+    import trainer.feedback.coder as coder_module
+
+    monkeypatch.setattr(coder_module, "DEFAULT_MODEL_PATH", tmp_path / "gone.npz")
+    with pytest.raises(CoderModelError, match="not found.*rebuild it"):  # the shipped one missing
+        UtteranceCoder.load()
 
 
 def test_load_corrupt_model_has_clear_error(tmp_path):
@@ -250,7 +257,7 @@ def test_cli_returns_2_and_reports_bad_input(tmp_path, capsys):
     args = _parse(["code", "--in", str(in_path), "--out", str(tmp_path / "out.csv")])
     assert args.func(args) == 2
     err = capsys.readouterr().err
-    assert "row 2" in err and "nurse" in err
+    assert "line 2" in err and "nurse" in err
 
 
 def test_cli_returns_2_for_missing_input(tmp_path, capsys):
@@ -304,7 +311,7 @@ def test_shipped_model_was_trained_without_held_out_transcripts():
 def test_transformer_coder_reports_a_missing_model(tmp_path):
     from trainer.feedback.onnx_coder import OnnxUtteranceCoder
 
-    with pytest.raises(CoderModelError, match="not found"):
+    with pytest.raises(CoderModelError, match="nope.onnx does not exist; check the path"):
         OnnxUtteranceCoder.load(tmp_path / "nope.onnx")
 
 

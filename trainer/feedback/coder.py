@@ -165,6 +165,9 @@ class UtteranceCoder(CodingMethods):
     @classmethod
     def load(cls, path: Path | None = None) -> "UtteranceCoder":
         model_path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+        if path is not None and not model_path.is_file():  # the user's own path: no rebuild advice
+            what = "is a folder, not a model file" if model_path.is_dir() else "does not exist"
+            raise CoderModelError(f"coder model {model_path} {what}; check the path")
         if not model_path.is_file():
             raise CoderModelError(
                 f"coder model not found at {model_path}; rebuild it with "
