@@ -111,3 +111,10 @@ def test_a_closed_output_pipe_is_not_a_traceback():
     result = subprocess.run(f"'{sys.executable}' -m trainer scenarios list | true", shell=True,
                             capture_output=True, text=True, timeout=120)
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+
+
+def test_an_impossible_end_of_turn_silence_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["practice", "burnout-nurse", "--text", "--end-silence-ms", "-5"])
+    assert exit_info.value.code == 2
+    assert "between 200 and 3000 ms" in capsys.readouterr().err

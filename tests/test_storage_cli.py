@@ -134,7 +134,7 @@ def test_supervision_round_trip_by_cli(data, tmp_path: Path, monkeypatch, capsys
         store.add_comment(copy_id, 0, "Dr S", "Good pacing here.")
     assert run_cli("export", copy_id, "--comments", str(tmp_path / "c.pkg"), "--data-dir", str(supervisor)) == 0
     assert run_cli("import", str(tmp_path / "c.pkg"), "--data-dir", str(folder)) == 0
-    assert "Added 1 comments." in capsys.readouterr().out
+    assert "Added 1 comment." in capsys.readouterr().out
     assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
     assert "comment from Dr S: Good pacing here." in capsys.readouterr().out
 
@@ -158,6 +158,9 @@ def test_comment_on_a_turn_and_on_the_session(data, capsys) -> None:
     assert run_cli("sessions", "comment", sid, "--author", "Dr Patel",
                    "--text", "   ", "--data-dir", str(folder)) != 0
     assert "needs some text" in capsys.readouterr().err
+    assert run_cli("sessions", "comment", sid, "--author", "  ",  # showed as "Comment from : ..."
+                   "--text", "Good.", "--data-dir", str(folder)) == 2
+    assert "--author needs a name" in capsys.readouterr().err
 
 
 def test_retention_refuses_a_number_too_large_before_saving_it(data, capsys) -> None:

@@ -14,11 +14,24 @@ def register(subparsers) -> None:
     parser.add_argument("--input-device", help="microphone (index or name; default: system default)")
     parser.add_argument("--output-device", help="speaker (index or name, or 'null' for silence)")
     parser.add_argument("--text", action="store_true", help="type your answers instead of speaking")
-    parser.add_argument("--end-silence-ms", type=int, default=700,
+    parser.add_argument("--end-silence-ms", type=_silence_ms, default=700,
                         help="silence that ends your turn (default 700 ms)")
     parser.add_argument("--no-save", action="store_true", help="do not store this session")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _silence_ms(text: str) -> int:
+    """200-3000 ms, as in Settings: shorter cuts a trainee off mid-breath, longer feels dead."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of milliseconds, not {text!r}") from None
+    if not 200 <= value <= 3000:
+        raise argparse.ArgumentTypeError(f"must be between 200 and 3000 ms, not {value}")
+    return value
 
 
 def run(args) -> int:

@@ -119,6 +119,10 @@ def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
     return first
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _open_store(args: argparse.Namespace) -> SessionStore:
     try:
         return SessionStore.open(args.data_dir)
@@ -210,6 +214,8 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
             if args.turn is not None and args.turn not in {int(t.get("index", -1)) for t in session.turns}:
                 raise CommandError(f"Session {session.info.id} has no turn {args.turn}; "
                                    "`trainer sessions show` lists its turns.")
+            if not args.author.strip():  # it showed as "Comment from : ..."
+                raise CommandError("--author needs a name, e.g. --author 'Dr Patel (supervisor)'.", 2)
             try:
                 store.add_comment(session.info.id, args.turn, args.author.strip(), args.text)
             except ValueError as error:
@@ -280,7 +286,7 @@ def _export(store: SessionStore, args: argparse.Namespace) -> None:
     elif args.comments:
         passphrase = _ask("Passphrase for the comments file: ", PACKAGE_PASSPHRASE_ENV, confirm=True)
         count = store.export_comments(session.info.id, args.comments, passphrase)
-        print(f"Wrote {count} comments to {args.comments} (encrypted).")
+        print(f"Wrote {_plural(count, 'comment')} to {args.comments} (encrypted).")
     else:
         passphrase = _ask("Package passphrase (share it with your supervisor separately): ",
                           PACKAGE_PASSPHRASE_ENV, confirm=True)
@@ -296,7 +302,7 @@ def _import(store: SessionStore, path: Path) -> None:
         print(f"Imported a read-only review copy as session {new_id}.")
     elif kind == KIND_COMMENTS:
         added = store.import_comments(path, passphrase)
-        print(f"Added {added} comments.")
+        print(f"Added {_plural(added, 'comment')}.")
     else:
         raise CommandError(f"{path} holds {kind!r}, which this version cannot import.")
 
