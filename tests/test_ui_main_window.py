@@ -44,6 +44,7 @@ def test_model_failure_is_shown_in_plain_words_with_the_way_out(qtbot):
         pass
     assert window.banner.isVisible()
     assert "client.gguf" in window.banner.message and "force-reinstall" in window.banner.message
+    assert "install" not in window.banner.hint  # no second, different reinstall command
     assert window.banner.action_button.isVisible() and window.banner.action_button.text() == "Try again"
     assert not window.library_view.start_button.isEnabled()
     assert not window.loading_strip.isVisible()

@@ -338,8 +338,11 @@ class MainWindow(QMainWindow):
         self.models_ready = False
         self.loading_strip.hide()
         message = str(exc) or exc.__class__.__name__
-        hint = getattr(exc, "hint", "") or ("The message above names the file. Reinstall the models with "
-                                            "'pip install --force-reinstall trainer', then press Try again.")
+        hint = getattr(exc, "hint", "") or (
+            # the message may carry its own reinstall command; a second, generic one contradicted it
+            "Do what the message says, then press Try again." if "install" in message.lower() else
+            "The message above names the file. Fix or replace it (Settings, Ctrl+5, picks another "
+            "model), then press Try again.")
         self.banner.show_error(f"The models could not be loaded. {message}", hint, "Try again", self.start_loading,
                                fatal=True)
         self.library_view.set_ready(False, "The models are not loaded; see the message at the top.")
