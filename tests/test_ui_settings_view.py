@@ -91,5 +91,9 @@ def test_no_sound_devices_is_explained(qtbot):
     assert blocker.args == [False]
     assert view.banner.isVisible() and "text mode" in view.banner.hint
     assert not view.input_test.isEnabled()
+    # a test started anyway (a shortcut, a race) fails; the buttons must not come back on
+    with qtbot.waitSignal(view.testFinished, timeout=3000):
+        view.test_input()
+    assert not view.input_test.isEnabled() and not view.output_test.isEnabled()
     view.tasks.wait_all()
     services.close()

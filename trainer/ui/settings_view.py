@@ -64,6 +64,7 @@ class SettingsView(QWidget):
         self.settings = settings
         self.tasks = TaskRunner(self)
         self._loading = False
+        self._has_devices = (False, False)  # (microphone, speaker) in the last device list
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -239,6 +240,7 @@ class SettingsView(QWidget):
         finally:
             self._loading = False
         has_input = bool(devices.get("input"))
+        self._has_devices = (has_input, bool(devices.get("output")))
         self.input_test.setEnabled(has_input)
         self.output_test.setEnabled(bool(devices.get("output")))
         self.device_status.setText("" if has_input else
@@ -330,8 +332,10 @@ class SettingsView(QWidget):
         self.testFinished.emit("output", True)
 
     def _test_failed(self, which: str, exc: BaseException) -> None:
-        self.input_test.setEnabled(True)
-        self.output_test.setEnabled(True)
+        # back to what the device list allows: with no device, a Test button stays off
+        has_input, has_output = self._has_devices
+        self.input_test.setEnabled(has_input)
+        self.output_test.setEnabled(has_output)
         self.device_status.setText("")
         what = "microphone" if which == "input" else "speaker"
         self.banner.show_error(f"The {what} test failed: {exc}",
