@@ -185,3 +185,21 @@ def test_damaged_summary_still_listed(tmp_path: Path) -> None:
         assert infos[bad].damaged and infos[bad].mean_attunement is None
         with pytest.raises(DataIntegrityError, match="summary"):
             store.load_session(bad)
+
+
+def test_no_re_keying_while_a_session_is_being_recorded(tmp_path: Path) -> None:
+    """A QA pass set a passphrase mid-practice: the practice's later turns were then stored in
+    plain text (set), or sealed with the old key and unreadable (change)."""
+    with open_store(tmp_path) as store:
+        running = store.start_session("s", "Burnout", {})
+        with pytest.raises(StoreError, match="still being recorded.*Nothing was changed"):
+            store.set_passphrase("new")
+        assert not store.encrypted
+        store.finish_session(running, {})
+        store.set_passphrase("first")
+    with open_store(tmp_path, "first") as store:
+        running = store.start_session("s", "Burnout", {})
+        with pytest.raises(StoreError, match="still being recorded"):
+            store.change_passphrase("first", "second")
+        store.finish_session(running, {})
+        store.change_passphrase("first", "second")

@@ -576,11 +576,22 @@ class SessionStore:
             )
 
     # ----------------------------------------------------------------- passphrase
+    def _refuse_while_recording(self, action: str) -> None:
+        """A running practice keeps the key it opened with: re-keying under it left its later
+        turns in plain text (set) or sealed with the old key and unreadable (change)."""
+        running = [info for info in self.list_sessions() if info.active]
+        if running:
+            raise StoreError(
+                f"A practice session ({running[0].scenario_title}, started "
+                f"{running[0].started_at.astimezone():%H:%M}) is still being recorded; end it, then "
+                f"{action}. Nothing was changed.")
+
     def set_passphrase(self, new_passphrase: str) -> None:
         """Encrypt an unencrypted folder (existing data included) under ``new_passphrase``."""
         with self._lock:
             if self._sealer.encrypted:
                 raise StoreError("This data folder already has a passphrase; change it instead.")
+            self._refuse_while_recording("set a passphrase")
             self._sealer = keys.switch_key(self._db, self.paths, self._sealer, new_passphrase, self._kdf_params)
 
     def change_passphrase(self, old_passphrase: str, new_passphrase: str) -> None:
@@ -589,6 +600,7 @@ class SessionStore:
         ``WrongPassphraseError`` (nothing changed) if ``old_passphrase`` is wrong.
         """
         with self._lock:
+            self._refuse_while_recording("change the passphrase")
             if not self._sealer.encrypted:
                 raise StoreError("This data folder has no passphrase yet; set one instead.")
             unlock(self._sealer.info, old_passphrase, self.paths.key_file)
