@@ -205,3 +205,18 @@ def test_passphrase_change_asks_for_the_current_passphrase_once(data, monkeypatc
     assert prompts == ["Passphrase: ", "New passphrase: ", "Again: "]
     monkeypatch.setenv("TRAINER_PASSPHRASE", "second pw")
     assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
+
+
+def test_terminal_commands_apply_the_retention_period(data, capsys) -> None:
+    """Only the window and `sessions retention` used to delete expired sessions, so a clinic
+    working in the terminal kept what its policy said was gone."""
+    from tests.test_storage_retention import _backdate
+
+    folder, sid = data
+    with open_store(folder) as store:
+        store.set_setting("retention_days", 30)
+        _backdate(store, sid, 40)
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
+    captured = capsys.readouterr()
+    assert "1 session older than the retention period deleted" in captured.err
+    assert sid not in captured.out

@@ -29,34 +29,45 @@ def open_store_or_fail(save: bool):
     """The session store for a practice or demo run (None with ``save`` off).
 
     Opened before the models load, so a locked or broken store costs no waiting. An
-    encrypted store takes ``$TRAINER_PASSPHRASE`` or asks on the terminal.
+    encrypted store takes ``$TRAINER_PASSPHRASE`` or asks on the terminal. Sessions past
+    the retention period are deleted, as the window does at start-up.
     """
     if not save:
         return None
-    import getpass
-    import os
-
+    from trainer.cli.storage import apply_retention_quietly
     from trainer.storage.errors import PassphraseRequiredError, StoreError
     from trainer.storage.paths import PASSPHRASE_ENV
-    from trainer.storage.store import SessionStore
 
     hint = "or practise without saving with --no-save"
     try:
-        try:
-            return SessionStore.open()
-        except PassphraseRequiredError:
-            if os.environ.get(PASSPHRASE_ENV) or not sys.stdin.isatty():
-                raise  # the store already used the variable, or there is nobody to ask
-            try:
-                passphrase = getpass.getpass("Passphrase for your stored sessions: ")
-            except EOFError:
-                raise CommandError(f"No passphrase given; {hint}.") from None
-            return SessionStore.open(passphrase=passphrase)
+        store = _open_store_asking(hint)
     except PassphraseRequiredError as error:
         raise CommandError(f"{error} Set {PASSPHRASE_ENV}, run this on a terminal to be asked, "
                            f"{hint}.") from None
     except StoreError as error:
         raise CommandError(f"{error} ({hint})") from None
+    apply_retention_quietly(store)
+    return store
+
+
+def _open_store_asking(hint: str):
+    import getpass
+    import os
+
+    from trainer.storage.errors import PassphraseRequiredError
+    from trainer.storage.paths import PASSPHRASE_ENV
+    from trainer.storage.store import SessionStore
+
+    try:
+        return SessionStore.open()
+    except PassphraseRequiredError:
+        if os.environ.get(PASSPHRASE_ENV) or not sys.stdin.isatty():
+            raise  # the store already used the variable, or there is nobody to ask
+        try:
+            passphrase = getpass.getpass("Passphrase for your stored sessions: ")
+        except EOFError:
+            raise CommandError(f"No passphrase given; {hint}.") from None
+        return SessionStore.open(passphrase=passphrase)
 
 
 def add_model_arguments(parser) -> None:

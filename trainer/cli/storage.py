@@ -125,12 +125,26 @@ def _plural(count: int, noun: str) -> str:
 
 def _open_store(args: argparse.Namespace) -> SessionStore:
     try:
-        return SessionStore.open(args.data_dir)
+        store = SessionStore.open(args.data_dir)
     except PassphraseRequiredError:
         passphrase = _ask("Passphrase: ", PASSPHRASE_ENV)
         store = SessionStore.open(args.data_dir, passphrase)
         args.opened_with_passphrase = passphrase  # `passphrase change` need not ask for it again
-        return store
+    apply_retention_quietly(store)
+    return store
+
+
+def apply_retention_quietly(store: SessionStore) -> None:
+    """Delete sessions past the retention period, as the window does at start-up: a clinic
+    using only the terminal must not keep what its policy says is gone."""
+    try:
+        removed = store.apply_retention()
+    except StoreError as error:
+        print(f"warning: old sessions could not be cleaned up: {error}", file=sys.stderr)
+        return
+    if removed:
+        print(f"({removed} session{'s' if removed != 1 else ''} older than the retention period deleted.)",
+              file=sys.stderr)
 
 
 def _status(info: SessionInfo) -> str:

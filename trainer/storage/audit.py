@@ -132,7 +132,7 @@ def privacy_audit(store_or_paths: "SessionStore | DataPaths | Path | str | None"
                      "(`trainer sessions delete ID`, `trainer sessions delete-all --yes`).")
     else:
         lines.append(f"Retention:     sessions are deleted {facts.retention_days} days after they "
-                     "started (checked at every start-up).")
+                     "started (checked whenever the app or a session command opens them).")
     if facts is None:
         lines.append("Sessions:      0")
     else:
