@@ -73,3 +73,25 @@ def test_a_screenshot_run_keeps_out_of_the_users_data(monkeypatch, tmp_path):
     monkeypatch.setenv("TRAINER_DATA_DIR", str(tmp_path / "mine"))
     assert gui.run(args) == 1
     assert seen[-1] == str(tmp_path / "mine")
+
+
+def test_an_encrypted_store_is_unlocked_by_asking_not_a_traceback(tmp_path, monkeypatch):
+    from tests.test_storage_fixtures import open_store
+    from trainer.app import Services
+
+    with open_store(tmp_path, "right one") as store:
+        store.start_session("s", "S", {})
+    monkeypatch.setenv("TRAINER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TRAINER_PASSPHRASE", raising=False)
+    prompts, answers = [], iter(["wrong", "right one"])
+    services = Services()
+    assert gui.unlock_store(services, lambda prompt: prompts.append(prompt) or next(answers)) is None
+    assert len(services.store.list_sessions()) == 1
+    assert "encrypted" in prompts[0] and "did not open" in prompts[1]
+    services.store.close()
+
+    cancelled = Services()
+    message = gui.unlock_store(cancelled, lambda prompt: None)
+    assert message and "No passphrase given" in message
+    three_wrong = Services()
+    assert "3 times" in gui.unlock_store(three_wrong, lambda prompt: "nope")

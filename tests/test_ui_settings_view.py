@@ -97,3 +97,11 @@ def test_no_sound_devices_is_explained(qtbot):
     assert not view.input_test.isEnabled() and not view.output_test.isEnabled()
     view.tasks.wait_all()
     services.close()
+
+
+def test_privacy_text_follows_whether_the_store_is_encrypted(qtbot, fake_services):
+    view = _view(qtbot, fake_services)
+    assert "passphrase set" in view.passphrase_label.text()
+    fake_services.store.encrypted = True
+    view.load_values()
+    assert "passphrase change" in view.passphrase_label.text() and "passphrase set" not in view.passphrase_label.text()

@@ -210,13 +210,25 @@ class Services:
 
     @property
     def store(self):
+        """The session store; ``PassphraseRequiredError`` when it is encrypted and not yet
+        unlocked (the window asks, then calls ``unlock``)."""
         if self._store is None:
-            self._store = open_store(True)
-            try:
-                self._store.apply_retention()
-            except Exception:
-                log.exception("retention clean-up failed")
+            self._store = self._cleaned(open_store(True))
         return self._store
+
+    def unlock(self, passphrase: str) -> None:
+        """Open the encrypted store; ``WrongPassphraseError`` leaves it locked."""
+        from trainer.storage.store import SessionStore
+
+        self._store = self._cleaned(SessionStore.open(passphrase=passphrase))
+
+    @staticmethod
+    def _cleaned(store):
+        try:
+            store.apply_retention()
+        except Exception:
+            log.exception("retention clean-up failed")
+        return store
 
     def load_models(self, progress: Progress) -> None:
         self.models = load_models(self.chosen_models(), progress)

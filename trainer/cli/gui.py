@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Any
+from typing import Any, Callable
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -28,7 +28,8 @@ def _headless() -> bool:
 
 
 def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | None = None,
-            scenario_id: str | None = None, timeout_s: float = 300.0) -> int:
+            scenario_id: str | None = None, timeout_s: float = 300.0,
+            ask_passphrase: Callable[[str], str | None] | None = None) -> int:
     """Show the window; returns the exit code. With ``screenshot``, drive a demo and save it."""
     if screenshot and _headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,6 +41,11 @@ def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | N
     app = QApplication.instance() or QApplication(list(argv) if argv else [sys.argv[0]])
     app.setApplicationName("trainer")
     app.setApplicationDisplayName("Counselling practice")
+    problem = unlock_store(services, ask_passphrase or _passphrase_dialog)
+    if problem:
+        print(problem, file=sys.stderr)
+        _close(services)
+        return 1
     window = MainWindow(services)
     window.show()
     if not screenshot:
@@ -80,6 +86,43 @@ def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | N
     _close(services)
     print(result["message"], file=sys.stderr if result["code"] else sys.stdout)
     return int(result["code"])
+
+
+PASSPHRASE_TRIES = 3
+
+
+def unlock_store(services: Any, ask: Callable[[str], str | None]) -> str | None:
+    """Open the session store before the window needs it, asking for the passphrase if it
+    is encrypted (it crashed with a traceback). Returns a message when it cannot be opened."""
+    from trainer.storage.errors import PassphraseRequiredError, StoreError, WrongPassphraseError
+
+    try:
+        services.store
+        return None
+    except PassphraseRequiredError:
+        pass
+    except StoreError as exc:
+        return f"Your stored sessions could not be opened: {exc}"
+    prompt = "Your practice sessions are encrypted. Passphrase:"
+    for _ in range(PASSPHRASE_TRIES):
+        passphrase = ask(prompt)
+        if not passphrase:
+            return "No passphrase given; the app needs it to open your encrypted sessions."
+        try:
+            services.unlock(passphrase)
+            return None
+        except WrongPassphraseError:
+            prompt = "That passphrase did not open your sessions. Try again:"
+        except StoreError as exc:
+            return f"Your stored sessions could not be opened: {exc}"
+    return f"Wrong passphrase {PASSPHRASE_TRIES} times; nothing was opened or changed."
+
+
+def _passphrase_dialog(prompt: str) -> str | None:
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    text, accepted = QInputDialog.getText(None, "Counselling practice", prompt, QLineEdit.EchoMode.Password)
+    return text if accepted else None
 
 
 def _close(services: Any) -> None:

@@ -177,11 +177,10 @@ class SettingsView(QWidget):
         self.retention_spin.setMaximumWidth(200)
         self.retention_spin.valueChanged.connect(lambda v: self._save(SettingKey.RETENTION_DAYS, v))
         form.addRow("Delete sessions older than", self.retention_spin)
-        passphrase = QLabel("Everything stays on this computer. To encrypt your sessions with a passphrase, "
-                            "run  trainer passphrase set  in a terminal.")
-        passphrase.setObjectName("Caption")
-        passphrase.setWordWrap(True)
-        form.addRow(passphrase)
+        self.passphrase_label = QLabel()
+        self.passphrase_label.setObjectName("Caption")
+        self.passphrase_label.setWordWrap(True)
+        form.addRow(self.passphrase_label)
         root.addWidget(privacy)
         root.addStretch(1)
         self.load_values()
@@ -200,8 +199,17 @@ class SettingsView(QWidget):
             if days is not None:
                 self.retention_spin.setValue(days)
             self.retention_spin.setEnabled(days is not None)
+            self.passphrase_label.setText(self._passphrase_text())
         finally:
             self._loading = False
+
+    def _passphrase_text(self) -> str:
+        store = getattr(self.services, "store", None)
+        if getattr(store, "encrypted", False):  # "run passphrase set" was shown here too
+            return ("Everything stays on this computer, encrypted with your passphrase. To change it, "
+                    "run  trainer passphrase change  in a terminal.")
+        return ("Everything stays on this computer. To encrypt your sessions with a passphrase, "
+                "run  trainer passphrase set  in a terminal.")
 
     def _retention_toggled(self, on: bool) -> None:
         self.retention_spin.setEnabled(on)
