@@ -136,7 +136,10 @@ def test_supervision_round_trip_by_cli(data, tmp_path: Path, monkeypatch, capsys
     assert run_cli("import", str(tmp_path / "c.pkg"), "--data-dir", str(folder)) == 0
     assert "Added 1 comment." in capsys.readouterr().out
     assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
-    assert "comment from Dr S: Good pacing here." in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    # the comment names its line and comes before the client's reply, not after it
+    assert "comment on You (0) from Dr S: Good pacing here." in shown
+    assert shown.index("Good pacing here.") < shown.index("Client: Client line 0.")
 
 
 def test_comment_on_a_turn_and_on_the_session(data, capsys) -> None:

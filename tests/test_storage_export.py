@@ -105,6 +105,9 @@ def test_pdf_report_contains_sections(tmp_path: Path) -> None:
                      "Have you tried cutting out caffeine?", "complex reflection", "Dr Amara Obi",
                      "trainee turn", "Suicide risk", "you did not ask about it directly"):
         assert expected in " ".join(text.split()), expected  # lines wrap anywhere
+    flat = " ".join(text.split())
+    # the comment on turn 4 names it and sits under that answer, before the client's reply
+    assert "Comment on You (4) from Dr Amara Obi (supervisor):" in flat
 
 
 def test_pdf_report_with_empty_summary_and_no_turns(tmp_path: Path) -> None:

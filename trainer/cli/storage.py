@@ -186,13 +186,21 @@ def format_transcript(session: StoredSession) -> str:
             lines.append(f"You ({turn['index']}) [{', '.join(tags)}]: {turn['trainee_text']}")
             if feedback.get("nudge"):
                 lines.append(f"    tip: {feedback['nudge']}")
+        # the comment follows the line it is about (after the client's reply it read as
+        # a comment on the next answer)
+        about = f"You ({turn['index']})" if turn.get("trainee_text") else "the opening line"
+        turn_comments = [f"    comment on {about} from {c['author']}: {c['text']}"
+                         for c in comments.pop(turn.get("index"), [])]
+        if turn.get("trainee_text"):
+            lines += turn_comments
         if turn.get("client_text"):
             lines.append(f"Client: {turn['client_text']}")
-        for comment in comments.pop(turn.get("index"), []):
-            lines.append(f"    comment from {comment['author']}: {comment['text']}")
-    for rest in comments.values():
+        if not turn.get("trainee_text"):
+            lines += turn_comments
+    for turn_index, rest in comments.items():
         for comment in rest:
-            lines.append(f"Comment from {comment['author']}: {comment['text']}")
+            about = "the whole session" if turn_index is None else f"turn {turn_index}"
+            lines.append(f"Comment on {about} from {comment['author']}: {comment['text']}")
     summary = session.summary or {}
     if isinstance(summary.get("mean_attunement"), (int, float)):
         lines += ["", f"Mean attunement: {summary['mean_attunement']:.0f}/100"]

@@ -163,6 +163,11 @@ def _summary_html(session: StoredSession) -> str:
     return "".join(parts)
 
 
+def _turn_comment_html(comment: dict[str, Any], about: str) -> str:
+    return (f"<p class='comment'><b>Comment on {_e(about)} from {_e(comment.get('author'))}:</b> "
+            f"{_e(comment.get('text'))}</p>")
+
+
 def _body_html(session: StoredSession) -> str:
     summary = session.summary or {}
     comments_by_turn: dict[Any, list[dict[str, Any]]] = {}
@@ -182,7 +187,10 @@ def _body_html(session: StoredSession) -> str:
             f"<p class='missed'><b>Client:</b> “{_e(item.get('client'))}”<br/>"
             f"<b>You said:</b> “{_e(item.get('trainee'))}”</p>"
         )
-    for comment in comments_by_turn.pop(None, []):
+    whole_session = comments_by_turn.pop(None, [])
+    if whole_session:  # under its own heading: it read as part of "Missed opportunities"
+        parts.append("<h2>Comments on the whole session</h2>")
+    for comment in whole_session:
         parts.append(f"<p class='comment'><b>{_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>")
     parts.append("<h2>Transcript</h2>")
     for turn in session.turns:
@@ -200,12 +208,16 @@ def _body_html(session: StoredSession) -> str:
             )
             if feedback.get("nudge"):
                 parts.append(f"<p class='nudge'>Tip: {_e(feedback['nudge'])}</p>")
+        # A turn's comment is about the trainee's line, so it follows that line and names it;
+        # after the client's reply it read as a comment on the next answer.
+        about = f"You ({turn.get('index')})" if turn.get("trainee_text") else "the client's opening line"
+        turn_comments = comments_by_turn.pop(turn.get("index"), [])
+        if turn.get("trainee_text"):
+            parts += [_turn_comment_html(c, about) for c in turn_comments]
         if turn.get("client_text"):
             parts.append(f"<p class='client'><b>Client:</b> {_e(turn['client_text'])}</p>")
-        for comment in comments_by_turn.pop(turn.get("index"), []):
-            parts.append(
-                f"<p class='comment'><b>Comment from {_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>"
-            )
+        if not turn.get("trainee_text"):
+            parts += [_turn_comment_html(c, about) for c in turn_comments]
     for leftover in comments_by_turn.values():
         for comment in leftover:
             parts.append(f"<p class='comment'><b>{_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>")
