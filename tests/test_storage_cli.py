@@ -223,3 +223,21 @@ def test_terminal_commands_apply_the_retention_period(data, capsys) -> None:
     captured = capsys.readouterr()
     assert "1 session older than the retention period deleted" in captured.err
     assert sid not in captured.out
+
+
+def test_audio_off_says_what_is_still_stored(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "data"
+    with open_store(folder) as store:
+        store.set_setting("audio_retention", True)
+        sid = store.start_session("s", "S", {})
+        store.add_turn(sid, make_turn(1, audio=True))
+        store.finish_session(sid, {})
+        kept = store.recording_count()
+    assert kept >= 1
+    assert run_cli("sessions", "audio", "off", "--data-dir", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert "still stored; add --delete-existing" in out
+    assert run_cli("sessions", "audio", "off", "--delete-existing", "--data-dir", str(folder)) == 0
+    assert "Deleted" in capsys.readouterr().out
+    with open_store(folder) as store:
+        assert store.recording_count() == 0

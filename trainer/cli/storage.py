@@ -260,7 +260,11 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
         elif command == "sessions-audio":
             store.set_setting("audio_retention", args.state == "on")
             deleted = store.delete_audio() if args.state == "off" and args.delete_existing else 0
-            print(f"Audio retention {args.state}." + (f" Deleted {deleted} recordings." if deleted else ""))
+            print(f"Audio retention {args.state}." + (f" Deleted {_plural(deleted, 'recording')}." if deleted else ""))
+            kept = store.recording_count() if args.state == "off" else 0
+            if kept:  # "off" is about new turns: say what is still on disk and how to remove it
+                print(f"{_plural(kept, 'recording')} of earlier turns {'is' if kept == 1 else 'are'} still "
+                      "stored; add --delete-existing to delete them.")
         elif command == "export":
             _export(store, args)
         elif command == "import":

@@ -530,6 +530,11 @@ class SessionStore:
             return 0
         return self.purge_older_than(int(days), now)
 
+    def recording_count(self) -> int:
+        """How many recordings are kept (all sessions)."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM audio").fetchone()[0])
+
     def delete_audio(self, session_id: str | None = None) -> int:
         """Delete kept recordings (of one session, or all); transcripts stay."""
         with self._lock:
