@@ -408,3 +408,15 @@ def test_a_layer_opened_by_asking_about_suicide_is_said_at_once():
     # The model would answer "I'm not sure, really."; the scenario's own core line comes.
     assert say(client, "Are you thinking about ending your life?", asked) == ["I gambled it all away."]
     assert len(backend.calls) == calls and client.state.layer_voiced == "core"
+
+
+def test_every_stock_line_passes_the_role_check_and_fits_after_silence():
+    """A stock line is the last fallback: it must never be blocked itself ("Mm." is not
+    English to the check), nor claim a disclosure that never happened."""
+    from trainer.client.role_check import check_sentence
+    from trainer.client.scripted import STOCK_LINES
+
+    for kind, lines in STOCK_LINES.items():
+        for line in lines:
+            assert check_sentence(line).ok, (kind, line)
+            assert "out loud" not in line and "into words" not in line, line

@@ -55,6 +55,8 @@ CODES = {
     "Exhaustion is really common in nursing": "inform",
     "You should really make a revision timetable": "advise",
     "Are you thinking about ending your life": "question_closed",
+    "Sometimes when people feel this low they think about ending their life": "inform",
+    "Have you had thoughts like that": "question_closed",
     "Do you have a plan": "question_closed",
     "Do you sleep at all": "question_closed",
     "Would it help if I told you what some people find useful": "question_closed",
@@ -416,3 +418,14 @@ def test_an_unsure_complex_reflection_is_not_praised():
     feedback = engine.trainee_turn("When my dad died I felt the same way for ages.", 4.0, 6.0)
     assert feedback["code"] == "reflection_complex"
     assert feedback["nudge"] != "Good reflection — you went beyond their words."
+
+
+def test_a_risk_question_with_a_normalising_preface_is_not_advice(engine):
+    """The way the question is taught: its first half was coded information and drew
+    "Advice before permission" (QA 2026-11-28), and the client answered with pushback."""
+    engine.client_turn("I feel like a burden on my daughter; she'd be better off without me.", 0.0, 3.0)
+    feedback = engine.trainee_turn("Sometimes when people feel this low they think about ending their life. "
+                                   "Have you had thoughts like that?", 4.0, 8.0)
+    assert feedback["asked_about_risk"] and feedback["answered_risk_hint"]
+    assert feedback["righting_reflex"] is False and feedback["nudge"] != ADVICE_NUDGE
+    assert engine.summary()["advise_without_permission"]["value"] == 0

@@ -17,9 +17,11 @@ WITHDRAW_LINES = ("I don't really know.", "I'm not sure.", "I don't know what to
 """Almost-silence: what a client says when shut down (never an empty line or "...")."""
 
 STOCK_LINES = {
+    # Agreement that fits after any reflection. "It feels strange, saying it out loud." was
+    # here, and a QA pass met it in 6 of 13 sessions right after the client had said nothing.
     "share": (
-        "It feels strange, saying it out loud.",
-        "I haven't really put it into words before.",
+        "Yeah. That's about right.",
+        "I suppose so, yeah.",
         "Yeah. That's where I am with it.",
     ),
     "guarded": ("It's fine, honestly.", "Not much to say, really.", "I'm managing."),

@@ -113,6 +113,11 @@ class FeedbackEngine:
             utterances, client_text, state.previous_trainee_text, state.reflected_so_far,
             permission_standing=state.permission_standing,
         )
+        if asked_about_risk:
+            # "Sometimes when people feel this low they think about ending their life. Have
+            # you?" is how a risk question is taught; its normalising first half was coded
+            # information and called advice before permission (and the client pushed back).
+            reflex = m.RightingReflex(False, 0, reflex.permission)
         questions = m.questions_in_turn(utterances)
         # Asking permission and assessing risk take closed questions by nature; they are
         # not the question-after-question habit the run nudges are for.
