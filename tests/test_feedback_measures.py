@@ -59,6 +59,7 @@ def families(text):
         ("you've been on your own with all of this", "lonely"),
         ("you're under a lot of pressure", "overwhelmed"),
         ("you feel you let yourself down", "ashamed"),
+        ("you miss him terribly", "sad"),
     ],
 )
 def test_feelings_in_finds_family(text, family):

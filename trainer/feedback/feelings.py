@@ -33,6 +33,7 @@ _LEXICON_TEXT: dict[str, str] = {
         gutted:3 grief:3 grieving:3 grieve:3 mourning:3 crying:2 cry:2 cried:2 tearful:2
         sorrow:3 despondent:3 ?empty:2 "in tears":2 "feel like crying":2
         "down in the dumps":2 "heavy heart":2 "my heart is broken":3 "heart broke":3
+        "miss him":2 "miss her":2 "miss them":2 "missing him":2 "missing her":2 "missing them":2
         """,
     "anxious": """
         anxious:2 anxiety:2 scared:2 scary:2 afraid:2 frightened:3 terrified:3
