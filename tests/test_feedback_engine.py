@@ -57,6 +57,9 @@ CODES = {
     "Are you thinking about ending your life": "question_closed",
     "Sometimes when people feel this low they think about ending their life": "inform",
     "Have you had thoughts like that": "question_closed",
+    "You don't have to talk about anything you don't want to": "inform",
+    "It's your call what we use this time for": "advise",
+    "You could look at the blogs, but it's really up to you": "advise",
     "Do you have a plan": "question_closed",
     "Do you sleep at all": "question_closed",
     "Would it help if I told you what some people find useful": "question_closed",
@@ -429,3 +432,35 @@ def test_a_risk_question_with_a_normalising_preface_is_not_advice(engine):
     assert feedback["asked_about_risk"] and feedback["answered_risk_hint"]
     assert feedback["righting_reflex"] is False and feedback["nudge"] != ADVICE_NUDGE
     assert engine.summary()["advise_without_permission"]["value"] == 0
+
+
+def test_emphasising_autonomy_is_not_advice(engine):
+    """Reluctant-teen teaches it; the coder called it information and advice (attunement 6)."""
+    engine.client_turn("My mum made me come. I don't want to be here.", 0.0, 2.0)
+    feedback = engine.trainee_turn("You don't have to talk about anything you don't want to. "
+                                   "It's your call what we use this time for.", 3.0, 7.0)
+    assert feedback["emphasised_autonomy"] is True
+    assert [u["code"] for u in feedback["utterance_codes"]] == ["other", "other"]
+    assert feedback["code"] == "other" and feedback["righting_reflex"] is False
+    assert feedback["components"]["response"] == 0.6
+    assert engine.summary()["advise_without_permission"]["value"] == 0
+
+
+def test_advice_that_mentions_a_choice_is_still_advice(engine):
+    engine.client_turn("My boss keeps piling work on me.", 0.0, 2.0)
+    assert m_emphasises("You should talk to HR.") is False
+    feedback = engine.trainee_turn("You should talk to HR.", 3.0, 4.0)
+    assert feedback["code"] == "advise" and feedback["emphasised_autonomy"] is False
+
+
+def m_emphasises(text):
+    from trainer.feedback.measures import emphasises_autonomy
+
+    return emphasises_autonomy(text)
+
+
+def test_advice_given_with_autonomy_is_advice_with_permission(engine):
+    """MITI 4.2: emphasising autonomy with advice makes it persuasion with permission."""
+    engine.client_turn("I don't know where to start.", 0.0, 2.0)
+    feedback = engine.trainee_turn("You could look at the blogs, but it's really up to you.", 3.0, 5.0)
+    assert feedback["code"] == "advise" and feedback["righting_reflex"] is False

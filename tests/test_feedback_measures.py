@@ -531,3 +531,22 @@ def test_code_label_marks_a_code_below_the_confidence_floor_as_a_guess():
     assert m.code_label("reflection_complex", None) == "complex reflection"  # no confidence known
     assert m.code_label("", 0.0) == "uncoded"  # a turn with no code is not a guess
     assert m.code_label("mystery", 0.1) == "mystery"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("It's your call what we use this time for.", True),
+    ("Whatever you decide is up to you.", True),
+    ("That's entirely your decision, nobody can make you go.", True),
+    ("you don't have to talk about anything you don't want to", True),
+    ("Only you can decide that.", True),
+    ("You should ring them tomorrow.", False),
+    ("You decided to leave your job.", False),
+    ("It sounds like the decision is weighing on you.", False),
+])
+def test_emphasises_autonomy(text, expected):
+    assert m.emphasises_autonomy(text) is expected
+
+
+def test_autonomy_with_advice_is_not_autonomy_alone():
+    assert m.only_emphasises_autonomy("It's your call what we use this time for.")
+    assert not m.only_emphasises_autonomy("If you wanted to, and this is really up to you, you could check out the blogs.")

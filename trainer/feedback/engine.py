@@ -135,6 +135,7 @@ class FeedbackEngine:
                            if interrupted is None else bool(interrupted))
         wpm = m.speaking_rate_wpm(text, start_s, end_s)
         reflected = m.has_reflection(utterances)
+        autonomy = m.emphasises_autonomy(text) and primary.code not in m.ADVICE_CODES
 
         score = score_turn(
             TurnFacts(
@@ -148,6 +149,7 @@ class FeedbackEngine:
                 interrupted=was_interrupted,
                 missed_opportunity=missed.missed,
                 asked_about_risk_hint=answered_hint,
+                emphasised_autonomy=autonomy,
             ),
             self._weights,
         )
@@ -245,6 +247,7 @@ class FeedbackEngine:
             "asked_about_risk": asked_about_risk,
             "answered_risk_hint": answered_hint,
             "risk_unasked": self._state.risk_unasked,
+            "emphasised_autonomy": autonomy,
         }
 
     def _turn_code(
@@ -262,6 +265,9 @@ class FeedbackEngine:
         result = self._coder.code(text, context)
         if result.code not in m.ALL_CODES:
             return m.primary_code(utterances)
+        if result.code in m.ADVICE_CODES and not m.count_codes(utterances, m.ADVICE_CODES) \
+                and m.only_emphasises_autonomy(text):
+            return m.primary_code(utterances)  # no piece tells: the autonomy line was the "advice"
         return m.UtteranceCode(text.strip(), result.code, float(result.confidence))
 
     def _code_utterances(
@@ -272,6 +278,10 @@ class FeedbackEngine:
         for piece in pieces:
             result = self._coder.code(piece, context)
             code = result.code if result.code in m.ALL_CODES else "other"
+            if code in m.ADVICE_CODES and m.only_emphasises_autonomy(piece):
+                # "It's your call what we use this time for." is not telling: the coder,
+                # which has seen few such lines, called the skill a scenario teaches advice
+                code = "other"
             coded.append(m.UtteranceCode(piece, code, float(result.confidence)))
         return coded
 

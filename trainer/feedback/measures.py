@@ -456,6 +456,42 @@ def _normal(text: str) -> str:
     return " ".join(tokens(text))
 
 
+_AUTONOMY_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\b(it'?s|that'?s|this is|it is|that is) (entirely |completely |totally |really |all |very much )?"
+        r"(up to you|your (call|choice|decision|time|life))\b",
+        r"\bwhatever you (decide|choose|want)\b",
+        r"\byou (get to|can|are the one to|'re the one to) (decide|choose)\b",
+        r"\b(only|nobody but) you can (decide|choose|know|say)\b",
+        r"\bno ?one can make you\b|\bnobody can make you\b",
+        r"\byou (don'?t|do not) have to (talk about|say|tell me|share|do|decide) (anything|it|that|this|now)\b",
+        r"\byou'?re (the one in charge|in charge of|the expert on)\b",
+    )
+)
+
+
+_ADVICE_MARKERS = re.compile(
+    r"\byou (could|should|might|may want to|need to|ought to|must)\b|\b(try|consider) \w+ing\b|"
+    r"\bwhy (don'?t|not) you\b|\bi('d| would) (suggest|recommend)\b|\bhave you (thought|tried)\b|"
+    r"\bhow about\b|\bone (option|idea|thing)\b"
+)
+
+
+def emphasises_autonomy(trainee_text: str) -> bool:
+    """The trainee said the choice is the client's ("It's your call", "Whatever you decide",
+    "You don't have to talk about anything you don't want to"): MITI's Emphasize Autonomy."""
+    text = _normal(trainee_text)
+    return any(p.search(text) for p in _AUTONOMY_PATTERNS)
+
+
+def only_emphasises_autonomy(trainee_text: str) -> bool:
+    """Autonomy and no advice with it. "If you wanted to, and this is really up to you, you
+    could check out the blogs" is advice given with autonomy (MITI: persuade with
+    permission), not autonomy alone."""
+    return emphasises_autonomy(trainee_text) and not _ADVICE_MARKERS.search(_normal(trainee_text))
+
+
 def asks_permission(trainee_text: str) -> bool:
     """The trainee asked to share advice or information."""
     text = _normal(trainee_text)
@@ -519,7 +555,9 @@ def righting_reflex(
         return RightingReflex(False, 0, False)
     asked_before = bool(previous_trainee_text) and asks_permission(previous_trainee_text)
     granted_before = (asked_before or permission_standing) and not declines(client_text)
-    asked_now = any(asks_permission(u.text) for u in utterances[: advice_at[0] + 1])
+    # MITI 4.2 counts advice given while emphasising the client's autonomy as with permission
+    asked_now = (any(asks_permission(u.text) for u in utterances[: advice_at[0] + 1])
+                 or any(emphasises_autonomy(u.text) for u in utterances))  # before or after it
     only_information = all(utterances[i].code == "inform" for i in advice_at)
     invited = asks_for_advice(client_text) or (only_information and asks_a_question(client_text))
     permission = granted_before or asked_now or invited

@@ -75,6 +75,7 @@ class TurnFacts:
     interrupted: bool
     missed_opportunity: bool
     asked_about_risk_hint: bool = False  # asked directly about suicide after a hint
+    emphasised_autonomy: bool = False  # "It's your call": coded other, valued like an affirmation
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def score_turn(facts: TurnFacts, weights: ScoreWeights = DEFAULT_WEIGHTS) -> Tur
     # Asking plainly about suicide after a hint is the best response there is, though
     # the coder (rightly) calls it a closed question.
     response = 1.0 if facts.asked_about_risk_hint else weights.response_values.get(facts.primary_code, 0.0)
+    if facts.emphasised_autonomy:  # MITI values it (partnership); as "other" it scored 0.3
+        response = max(response, weights.response_values.get("affirm", 0.0))
     components: dict[str, float] = {"response": response}
     weighted = weights.response * components["response"]
     total_weight = weights.response
