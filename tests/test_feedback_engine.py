@@ -60,6 +60,8 @@ CODES = {
     "You don't have to talk about anything you don't want to": "inform",
     "It's your call what we use this time for": "advise",
     "You could look at the blogs, but it's really up to you": "advise",
+    "Whatever you decide is up to you": "reflection_simple",
+    "It sounds like it's your decision and you're torn": "reflection_complex",
     "Do you have a plan": "question_closed",
     "Do you sleep at all": "question_closed",
     "Would it help if I told you what some people find useful": "question_closed",
@@ -464,3 +466,11 @@ def test_advice_given_with_autonomy_is_advice_with_permission(engine):
     engine.client_turn("I don't know where to start.", 0.0, 2.0)
     feedback = engine.trainee_turn("You could look at the blogs, but it's really up to you.", 3.0, 5.0)
     assert feedback["code"] == "advise" and feedback["righting_reflex"] is False
+
+
+def test_autonomy_called_a_reflection_is_not_counted_as_one(engine):
+    engine.client_turn("I don't know if I should go back.", 0.0, 2.0)
+    assert engine.trainee_turn("Whatever you decide is up to you.", 3.0, 4.0)["code"] == "other"
+    engine.client_turn("I keep going back and forth.", 4.5, 6.0)
+    kept = engine.trainee_turn("It sounds like it's your decision and you're torn.", 7.0, 9.0)
+    assert kept["code"] == "reflection_complex"

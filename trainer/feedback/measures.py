@@ -485,6 +485,18 @@ def emphasises_autonomy(trainee_text: str) -> bool:
     return any(p.search(text) for p in _AUTONOMY_PATTERNS)
 
 
+_REFLECTION_STEMS = re.compile(
+    r"\b(sounds? like|it seems|seems like|you feel|you're feeling|you are feeling|so you|part of you|"
+    r"on the one hand|you're saying|you are saying|you wonder)\b"
+)
+
+
+def reflects_and_emphasises_autonomy(trainee_text: str) -> bool:
+    """A reflection that mentions the client's choice ("It sounds like it's your decision
+    and you're torn") stays a reflection."""
+    return bool(_REFLECTION_STEMS.search(_normal(trainee_text)))
+
+
 def only_emphasises_autonomy(trainee_text: str) -> bool:
     """Autonomy and no advice with it. "If you wanted to, and this is really up to you, you
     could check out the blogs" is advice given with autonomy (MITI: persuade with
