@@ -100,7 +100,7 @@ def unlock_store(services: Any, ask: Callable[[str], str | None]) -> str | None:
         services.store
         return None
     except PassphraseRequiredError:
-        pass
+        pass  # encrypted: ask for the passphrase below
     except StoreError as exc:
         return f"Your stored sessions could not be opened: {exc}"
     prompt = "Your practice sessions are encrypted. Passphrase:"
