@@ -143,8 +143,7 @@ def apply_retention_quietly(store: SessionStore) -> None:
         print(f"warning: old sessions could not be cleaned up: {error}", file=sys.stderr)
         return
     if removed:
-        print(f"({removed} session{'s' if removed != 1 else ''} older than the retention period deleted.)",
-              file=sys.stderr)
+        print(f"({_plural(removed, 'session')} older than the retention period deleted.)", file=sys.stderr)
 
 
 def _status(info: SessionInfo) -> str:
