@@ -47,7 +47,9 @@ def test_list_show_delete(data, capsys) -> None:
     assert "tip: Slow down." in out
     assert run_cli("sessions", "show", "nope", "--data-dir", str(folder)) == 1
     assert "No session with id 'nope'" in capsys.readouterr().err
-    assert run_cli("sessions", "delete", sid, "--data-dir", str(folder)) == 0
+    assert run_cli("sessions", "delete", sid, "--data-dir", str(folder)) == 2  # no terminal to ask on
+    assert "Nothing was deleted" in capsys.readouterr().err
+    assert run_cli("sessions", "delete", sid, "--yes", "--data-dir", str(folder)) == 0
     assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
     assert "No stored sessions." in capsys.readouterr().out
 
@@ -190,7 +192,7 @@ def test_a_session_still_being_recorded_is_not_deleted(data, capsys) -> None:
     folder, _ = data
     with open_store(folder) as store:
         live = store.start_session("grief-1", "Recent loss", {})  # open in this process: active
-        assert run_cli("sessions", "delete", live, "--data-dir", str(folder)) == 2
+        assert run_cli("sessions", "delete", live, "--yes", "--data-dir", str(folder)) == 2
         assert "still being recorded" in capsys.readouterr().err
         assert live in {info.id for info in store.list_sessions()}
 
@@ -241,3 +243,13 @@ def test_audio_off_says_what_is_still_stored(tmp_path: Path, capsys) -> None:
     assert "Deleted" in capsys.readouterr().out
     with open_store(folder) as store:
         assert store.recording_count() == 0
+
+
+def test_delete_asks_on_a_terminal(data, monkeypatch, capsys) -> None:
+    folder, sid = data
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda question: "n")
+    assert run_cli("sessions", "delete", sid, "--data-dir", str(folder)) == 2
+    monkeypatch.setattr("builtins.input", lambda question: "y" if "Recent loss" in question else "n")
+    assert run_cli("sessions", "delete", sid, "--data-dir", str(folder)) == 0
+    assert f"Deleted session {sid}" in capsys.readouterr().out

@@ -70,6 +70,7 @@ def register(subparsers: Any) -> None:
     comment.add_argument("--text", required=True, help="the comment")
     delete = _leaf(actions, "delete", "sessions-delete", "delete one session and its audio for good")
     delete.add_argument("session", metavar="ID|last")
+    delete.add_argument("--yes", action="store_true", help="do not ask first (needed without a terminal)")
     delete_all = _leaf(actions, "delete-all", "sessions-delete-all",
                        "delete every session, the database and the key file")
     delete_all.add_argument("--yes", action="store_true", help="really delete everything")
@@ -117,6 +118,16 @@ def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
     if not first:
         raise CommandError("An empty passphrase is not allowed; nothing was changed.", 2)
     return first
+
+
+def _confirm(question: str) -> bool:
+    """Yes from the terminal; no terminal means no (the window also asks before deleting)."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def _plural(count: int, noun: str) -> str:
@@ -248,6 +259,11 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
             if session.info.active:  # its practice would lose every later turn and the summary
                 raise CommandError(f"Session {session.info.id} is still being recorded by a running "
                                    "practice; end that session first, then delete it.", 2)
+            what = (f"{session.info.scenario_title}, "
+                    f"{session.info.started_at.astimezone():%d %b %Y %H:%M}, {session.info.id}")
+            if not args.yes and not _confirm(f"Delete the session ({what}) with its transcript and "
+                                             "recordings? This cannot be undone. [y/N] "):
+                raise CommandError("Nothing was deleted. (Add --yes to delete without being asked.)", 2)
             store.delete_session(session.info.id)
             print(f"Deleted session {session.info.id} ({session.info.scenario_title}).")
         elif command == "sessions-retention":
