@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_storage_fixtures import FAST_KDF, SECRET_PHRASE, _clean_env, make_turn, open_store  # noqa: F401
 from trainer.storage import package as pkg
-from trainer.storage.errors import PackageError, ReadOnlySessionError
+from trainer.storage.errors import PackageError, ReadOnlySessionError, StoreError
 from trainer.storage.export_json import export_json
 
 
@@ -27,10 +27,15 @@ def test_package_round_trip_to_supervisor(tmp_path: Path) -> None:
         sid = _trainee_session(trainee)
         pkg.export_package(trainee, sid, package, "shared secret", FAST_KDF)
     assert SECRET_PHRASE.encode() not in package.read_bytes()
+    with open_store(tmp_path / "trainee", "trainee pw") as trainee, pytest.raises(StoreError, match="already here"):
+        trainee.import_package(package, "shared secret")  # one's own package: a copy of itself
     assert pkg.package_kind(package) == "session"
     with open_store(tmp_path / "supervisor") as supervisor:
         copy_id = supervisor.import_package(package, "shared secret")
         assert copy_id != sid
+        with pytest.raises(StoreError, match=f"already here \\(as session {copy_id}\\)"):
+            supervisor.import_package(package, "shared secret")  # it made a second copy
+        assert len(supervisor.list_sessions()) == 1
         copy = supervisor.load_session(copy_id)
         assert copy.info.read_only and copy.info.origin_session_id == sid
         assert copy.origin["package"] == "session.trainerpkg"

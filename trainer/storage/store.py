@@ -651,6 +651,15 @@ class SessionStore:
     def _import_copy(self, record: dict[str, Any], audio: list[dict[str, Any]], origin: dict[str, Any]) -> str:
         """Insert a read-only review copy of a packaged session (used by package.py)."""
         new_id = str(uuid.uuid4())
+        origin_id = record.get("origin_session_id") or record["id"]
+        with self._lock:
+            # A second import made a second copy; one's own package made a copy of itself.
+            already = self._db.execute(
+                "SELECT id FROM sessions WHERE id = ? OR origin_session_id = ?", (origin_id, origin_id)
+            ).fetchone()
+            if already is not None:
+                raise StoreError(f"This package's session is already here (as session {already[0]}); "
+                                 "nothing was imported.")
         with self._lock, self._transaction() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, scenario_id, scenario_title, started_at, ended_at, "
