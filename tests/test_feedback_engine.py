@@ -61,6 +61,8 @@ CODES = {
     "It's your call what we use this time for": "advise",
     "You could look at the blogs, but it's really up to you": "advise",
     "Whatever you decide is up to you": "reflection_simple",
+    "Why don't you go and stay with your daughter for a bit": "question_open",
+    "Why don't you want to go": "question_open",
     "It sounds like it's your decision and you're torn": "reflection_complex",
     "Do you have a plan": "question_closed",
     "Do you sleep at all": "question_closed",
@@ -474,3 +476,12 @@ def test_autonomy_called_a_reflection_is_not_counted_as_one(engine):
     engine.client_turn("I keep going back and forth.", 4.5, 6.0)
     kept = engine.trainee_turn("It sounds like it's your decision and you're torn.", 7.0, 9.0)
     assert kept["code"] == "reflection_complex"
+
+
+def test_a_suggestion_asked_as_a_question_is_advice(engine):
+    """It was the best-scored turn of a QA session of poor listening (open question 55%)."""
+    engine.client_turn("I've lost my job and I'm struggling.", 0.0, 2.0)
+    feedback = engine.trainee_turn("Why don't you go and stay with your daughter for a bit?", 3.0, 5.0)
+    assert feedback["code"] == "advise" and feedback["righting_reflex"] is True
+    engine.client_turn("Maybe.", 5.5, 6.0)
+    assert engine.trainee_turn("Why don't you want to go?", 7.0, 8.0)["code"] == "question_open"

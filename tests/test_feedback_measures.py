@@ -550,3 +550,14 @@ def test_emphasises_autonomy(text, expected):
 def test_autonomy_with_advice_is_not_autonomy_alone():
     assert m.only_emphasises_autonomy("It's your call what we use this time for.")
     assert not m.only_emphasises_autonomy("If you wanted to, and this is really up to you, you could check out the blogs.")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Why don't you go and stay with your daughter for a bit?", True),
+    ("so why not try a walk after dinner", True),
+    ("Why don't you want to go?", False),
+    ("Why don't you tell me about it?", False),
+    ("Why not?", False),
+])
+def test_suggests_as_a_question(text, expected):
+    assert m.suggests_as_a_question(text) is expected

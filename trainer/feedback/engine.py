@@ -263,6 +263,9 @@ class FeedbackEngine:
         if len(utterances) == 1:
             return utterances[0]
         result = self._coder.code(text, context)
+        if result.code in m.QUESTION_CODES and m.count_codes(utterances, m.ADVICE_CODES) \
+                and not m.count_codes(utterances, m.QUESTION_CODES):
+            return m.primary_code(utterances)  # its only question was a suggestion
         if result.code not in m.ALL_CODES:
             return m.primary_code(utterances)
         if result.code in m.ADVICE_CODES and not m.count_codes(utterances, m.ADVICE_CODES) \
@@ -278,6 +281,8 @@ class FeedbackEngine:
         for piece in pieces:
             result = self._coder.code(piece, context)
             code = result.code if result.code in m.ALL_CODES else "other"
+            if code in m.QUESTION_CODES and m.suggests_as_a_question(piece):
+                code = "advise"  # "Why don't you go and stay with her?" is advice, scored as such
             if m.only_emphasises_autonomy(piece) and (
                     code in m.ADVICE_CODES
                     or (code in m.REFLECTION_CODES and not m.reflects_and_emphasises_autonomy(piece))):

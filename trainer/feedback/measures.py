@@ -478,6 +478,18 @@ _ADVICE_MARKERS = re.compile(
 )
 
 
+_SUGGESTION_QUESTION = re.compile(
+    r"^((so|and|well|okay|ok|maybe|um) )*(why (don'?t|do not) you|why not) "
+    r"(?!(want|like|think|feel|know|tell|say|talk|trust|believe|care)\b)\w+"
+)
+
+
+def suggests_as_a_question(trainee_text: str) -> bool:
+    """Advice asked as a question ("Why don't you go and stay with your daughter?"), which
+    the coder calls an open question; "Why don't you want to go?" is a real question."""
+    return bool(_SUGGESTION_QUESTION.search(_normal(trainee_text)))
+
+
 def emphasises_autonomy(trainee_text: str) -> bool:
     """The trainee said the choice is the client's ("It's your call", "Whatever you decide",
     "You don't have to talk about anything you don't want to"): MITI's Emphasize Autonomy."""
