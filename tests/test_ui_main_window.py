@@ -251,3 +251,20 @@ def test_loading_strip_after_the_last_model_says_warming_up_and_stays_full(qtbot
     window._models_progress("warming up", 0, 1)
     assert window.progress.value() == window.progress.maximum()
     close_window(window, fake_services)
+
+
+def test_a_text_session_started_from_the_library_puts_the_cursor_in_the_reply_box(qtbot, fake_services):
+    """A QA re-test found the focus on the Hands-free button: the first line typed was lost
+    and the first Space switched the session to voice."""
+    fake_services.store.settings[SettingKey.INPUT_MODE.value] = "text"
+    window = make_window(qtbot, fake_services)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    window.show_view("library")
+    window.library_view.list.setFocus()
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000):
+        qtbot.keyClick(window.library_view.list, Qt.Key.Key_Return)
+    view = window.session_view
+    qtbot.waitUntil(lambda: view.state == "listening", timeout=3000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.text_input, timeout=3000)
+    close_window(window, fake_services)

@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
             self.settings_view.refresh()
         elif key == "library":
             self.library_view.list.setFocus()
+        elif key == "session":
+            self.session_view.focus_input()
         self.viewChanged.emit(key)
 
     def find_scenario(self) -> None:

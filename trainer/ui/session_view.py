@@ -414,6 +414,12 @@ class SessionView(QWidget):
         if self.mode == "text" and self.isVisible():
             self.text_input.setFocus()
 
+    def focus_input(self) -> None:
+        """The cursor in the reply box when typing: left on a mode button, the first line
+        typed was lost and the first Space switched the session to voice."""
+        if self.mode == "text" and self.text_input.isEnabled():
+            self.text_input.setFocus()
+
     def submit_text(self) -> None:
         text = self.text_input.text().strip()
         if not text or self.session is None or self.finished:
