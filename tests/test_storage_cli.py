@@ -253,3 +253,13 @@ def test_delete_asks_on_a_terminal(data, monkeypatch, capsys) -> None:
     monkeypatch.setattr("builtins.input", lambda question: "y" if "Recent loss" in question else "n")
     assert run_cli("sessions", "delete", sid, "--data-dir", str(folder)) == 0
     assert f"Deleted session {sid}" in capsys.readouterr().out
+
+
+def test_delete_all_refuses_while_a_session_is_being_recorded(tmp_path: Path, capsys) -> None:
+    """It deleted the store under a running practice, which then saved into nothing."""
+    folder = tmp_path / "data"
+    with open_store(folder) as store:
+        store.start_session("s", "S", {})  # recording, by this (live) process
+        assert run_cli("sessions", "delete-all", "--yes", "--data-dir", str(folder)) == 2
+        assert "still being recorded" in capsys.readouterr().err
+        assert len(store.list_sessions()) == 1

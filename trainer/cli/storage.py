@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.storage.audit import privacy_audit
+from trainer.storage.audit import privacy_audit, sessions_being_recorded
 from trainer.storage.errors import PackageError, PassphraseRequiredError, StoreError
 from trainer.storage.export_json import export_json
 from trainer.storage.package import KIND_COMMENTS, KIND_SESSION, package_kind
@@ -229,6 +229,9 @@ def _cmd_delete_all(args: argparse.Namespace) -> int:
         raise CommandError(
             f"This deletes every stored session, recording and key in {paths.data_dir} for good. "
             "Run again with --yes to do it.", 2)
+    if sessions_being_recorded(paths.db_file):  # the running practice would save into nothing
+        raise CommandError("A practice session is still being recorded in this folder; end it first, "
+                           "then delete everything. Nothing was deleted.", 2)
     removed = remove_store_files(paths)
     print(f"Deleted {len(removed)} files from {paths.data_dir}." if removed else "Nothing was stored.")
     return 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from trainer.storage.crypto import read_key_info
 from trainer.storage.db import open_leftover_log_read_only
 from trainer.storage.errors import StoreError
+from trainer.storage.liveness import process_alive, this_host
 from trainer.storage.paths import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:
@@ -40,12 +41,7 @@ class _Facts:
     retention_days: int | None
 
 
-def _read_facts(db_file: Path) -> _Facts | None:
-    """Plaintext facts straight from the file, read-only and without the passphrase."""
-    if not db_file.exists():
-        return None
-    import json
-
+def _open_read_only(db_file: Path) -> sqlite3.Connection:
     # Change nothing: a plain read-only open of a WAL database writes its -shm index
     # and creates -wal/-shm files when there are none.
     conn = open_leftover_log_read_only(db_file)
@@ -57,6 +53,32 @@ def _read_facts(db_file: Path) -> _Facts | None:
             conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?{query}", uri=True)
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot read {db_file}: {exc}") from exc
+    return conn
+
+
+def sessions_being_recorded(db_file: Path) -> int:
+    """How many sessions a live process on this machine is still writing (plaintext
+    columns, so no passphrase is needed); 0 when there is no store."""
+    if not db_file.exists():
+        return 0
+    conn = _open_read_only(db_file)
+    try:
+        rows = conn.execute("SELECT writer_pid, writer_host FROM sessions WHERE ended_at IS NULL").fetchall()
+    except sqlite3.DatabaseError:
+        return 0  # not a store we can read: delete-all may still clear it
+    finally:
+        conn.close()
+    return sum(1 for pid, host in rows
+               if pid and host == this_host() and process_alive(int(pid)))
+
+
+def _read_facts(db_file: Path) -> _Facts | None:
+    """Plaintext facts straight from the file, read-only and without the passphrase."""
+    if not db_file.exists():
+        return None
+    import json
+
+    conn = _open_read_only(db_file)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"meta", "sessions", "audio", "settings"} <= tables:
