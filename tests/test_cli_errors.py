@@ -118,3 +118,10 @@ def test_an_impossible_end_of_turn_silence_is_refused(capsys):
         main(["practice", "burnout-nurse", "--text", "--end-silence-ms", "-5"])
     assert exit_info.value.code == 2
     assert "between 200 and 3000 ms" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_after_a_session_command_is_quiet(tmp_path):
+    env = {**os.environ, "TRAINER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(f"'{sys.executable}' -m trainer privacy | true", shell=True, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert "Broken pipe" not in result.stderr and "Traceback" not in result.stderr, result.stderr

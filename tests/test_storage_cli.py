@@ -186,6 +186,16 @@ def test_a_json_export_onto_a_folder_leaves_no_plaintext_copy(data, tmp_path, ca
     written = tmp_path / "s.json"
     assert run_cli("export", "last", "--json", str(written), "--data-dir", str(folder)) == 0
     assert written.stat().st_mode & 0o077 == 0  # private, like the packages
+    for flag in ("--pdf", "--package"):  # a QPainter warning and a raw "[Errno 21]" before
+        assert run_cli("export", "last", flag, str(target), "--data-dir", str(folder)) == 2
+        assert "is a folder; give a file name" in capsys.readouterr().err
+    report = tmp_path / "r.pdf"
+    assert run_cli("export", "last", "--pdf", str(report), "--data-dir", str(folder)) == 0
+    assert report.stat().st_mode & 0o077 == 0  # it was 0644
+    capsys.readouterr()
+    assert run_cli("export", "last", "--json", "-", "--data-dir", str(folder)) == 0
+    assert json.loads(capsys.readouterr().out)["format"] == "trainer-session-export"
+    assert not (Path.cwd() / "-").exists()  # it wrote a file called "-"
 
 
 def test_a_session_still_being_recorded_is_not_deleted(data, capsys) -> None:

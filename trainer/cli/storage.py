@@ -17,7 +17,7 @@ from typing import Any
 
 from trainer.storage.audit import privacy_audit, sessions_being_recorded
 from trainer.storage.errors import PackageError, PassphraseRequiredError, StoreError
-from trainer.storage.export_json import export_json
+from trainer.storage.export_json import export_json, export_text
 from trainer.storage.package import KIND_COMMENTS, KIND_SESSION, package_kind
 from trainer.storage.paths import (
     PACKAGE_PASSPHRASE_ENV,
@@ -318,7 +318,14 @@ def _parse_days(text: str) -> int:
 
 
 def _export(store: SessionStore, args: argparse.Namespace) -> None:
+    target = args.json or args.pdf or args.comments or args.package
+    if str(target) != "-" and Path(target).is_dir():  # raw "[Errno 21]" or a QPainter warning before
+        raise CommandError(f"{target} is a folder; give a file name, e.g. {Path(target) / 'session'}"
+                           f"{'.json' if args.json else '.pdf' if args.pdf else '.trainerpkg'}.", 2)
     session = store.load_session(args.session)
+    if args.json and str(args.json) == "-":  # to standard output, as "-" means for most tools
+        print(export_text(session))
+        return
     if args.json:
         export_json(session, args.json)
         print(f"Wrote {args.json} (plain JSON, not encrypted).")
@@ -368,6 +375,8 @@ def run(args: argparse.Namespace) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:
+        raise  # the reader went away (`sessions show last | head`): trainer.__main__ ends quietly
     except (StoreError, PackageError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -13,13 +13,18 @@ EXPORT_FORMAT = "trainer-session-export"
 EXPORT_VERSION = 1
 
 
+def export_text(stored_session: StoredSession) -> str:
+    """The session (turns, feedback, summary, comments; no audio) as JSON text."""
+    document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **stored_session.to_dict()}
+    return json.dumps(json.loads(json_dumps(document)), indent=2, ensure_ascii=False)
+
+
 def export_json(stored_session: StoredSession, path: Path | str) -> Path:
-    """Write the session (turns, feedback, summary, comments; no audio) to ``path``."""
+    """Write ``export_text`` to ``path``, private (0600) and never half-written."""
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'session.json'}")
-    document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **stored_session.to_dict()}
-    text = json.dumps(json.loads(json_dumps(document)), indent=2, ensure_ascii=False)
+    text = export_text(stored_session)
     tmp = path.with_name(path.name + ".part")
     try:
         # 0600 like the packages: the transcript is as private as the store it came from
