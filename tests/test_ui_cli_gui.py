@@ -93,5 +93,8 @@ def test_an_encrypted_store_is_unlocked_by_asking_not_a_traceback(tmp_path, monk
     cancelled = Services()
     message = gui.unlock_store(cancelled, lambda prompt: None)
     assert message and "No passphrase given" in message
+    empty_then_right, answers = Services(), iter(["", "right one"])
+    assert gui.unlock_store(empty_then_right, lambda prompt: next(answers)) is None  # asked again
+    empty_then_right.store.close()
     three_wrong = Services()
     assert "3 times" in gui.unlock_store(three_wrong, lambda prompt: "nope")

@@ -44,6 +44,11 @@ def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | N
     problem = unlock_store(services, ask_passphrase or _passphrase_dialog)
     if problem:
         print(problem, file=sys.stderr)
+        if ask_passphrase is None and not screenshot:
+            # started from a desktop launcher there is no terminal: the app just vanished
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(None, "Counselling practice", problem)
         _close(services)
         return 1
     window = MainWindow(services)
@@ -106,8 +111,11 @@ def unlock_store(services: Any, ask: Callable[[str], str | None]) -> str | None:
     prompt = "Your practice sessions are encrypted. Passphrase:"
     for _ in range(PASSPHRASE_TRIES):
         passphrase = ask(prompt)
-        if not passphrase:
+        if passphrase is None:  # cancelled
             return "No passphrase given; the app needs it to open your encrypted sessions."
+        if not passphrase:  # OK on an empty box: ask again
+            prompt = "The passphrase cannot be empty. Your practice sessions are encrypted. Passphrase:"
+            continue
         try:
             services.unlock(passphrase)
             return None
