@@ -36,16 +36,14 @@ def open_store_or_fail(save: bool):
         return None
     from trainer.cli.storage import apply_retention_quietly
     from trainer.storage.errors import PassphraseRequiredError, StoreError
-    from trainer.storage.paths import PASSPHRASE_ENV
 
-    hint = "or practise without saving with --no-save"
+    hint = "You can also practise without saving: add --no-save."
     try:
         store = _open_store_asking(hint)
-    except PassphraseRequiredError as error:
-        raise CommandError(f"{error} Set {PASSPHRASE_ENV}, run this on a terminal to be asked, "
-                           f"{hint}.") from None
+    except PassphraseRequiredError as error:  # its message already names the variable
+        raise CommandError(f"{error} On a terminal you are asked for it. {hint}") from None
     except StoreError as error:
-        raise CommandError(f"{error} ({hint})") from None
+        raise CommandError(f"{error} {hint}") from None
     apply_retention_quietly(store)
     return store
 
@@ -66,7 +64,7 @@ def _open_store_asking(hint: str):
         try:
             passphrase = getpass.getpass("Passphrase for your stored sessions: ")
         except EOFError:
-            raise CommandError(f"No passphrase given; {hint}.") from None
+            raise CommandError(f"No passphrase given. {hint}") from None
         return SessionStore.open(passphrase=passphrase)
 
 

@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
             left_out = "1 scenario file" if len(problems) == 1 else f"{len(problems)} scenario files"
             self.banner.show_error(f"{left_out} could not be read and {'is' if len(problems) == 1 else 'are'} "
                                    f"left out of the library: {problems[0]}",
-                                   "Run 'trainer scenarios validate' in a terminal to see what to fix.")
+                                   "The other scenarios can be used meanwhile.")
 
     def _scenarios_failed(self, exc: BaseException) -> None:
         self.banner.show_error(f"The scenarios could not be read: {exc}",
