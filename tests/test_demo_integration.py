@@ -95,3 +95,19 @@ def test_text_demo_ends_with_the_session_summary(capsys):
     transcript, _, summary = out.partition("\nSession summary\n")
     assert transcript.count("\nYou: ") + transcript.startswith("You: ") == 2
     assert "Reflections : questions" in summary and "Mean attunement" in summary
+
+
+def test_a_line_without_speech_is_skipped_not_a_three_minute_hang(real_models):
+    """Silence or noise made no turn: the demo waited out its 180 s timeout and lost the run."""
+    import numpy as np
+
+    from trainer.demo import TraineeLine
+
+    scenario = load_scenarios()[0]
+    spoken = synthesized_lines(["What brings you here today?", "That sounds hard."], real_models.synthesizer)
+    silence = TraineeLine(None, np.zeros(16000 * 2, dtype=np.float32), "02_silence.wav")
+    record = run_demo(scenario, real_models, [spoken[0], silence, spoken[1]], speaker=NullSpeaker(),
+                      turn_timeout_s=60)
+    assert [t["trainee_reference"] for t in record["turns"]] == [
+        "What brings you here today?", "That sounds hard."]  # still paired with the right lines
+    assert any("02_silence.wav" in problem and "skipped" in problem for problem in record["problems"])

@@ -29,10 +29,14 @@ TRAINEE_VOICE = VoiceParams(length_scale=1.05, pitch_semitones=-2.0)
 class TraineeLine:
     reference: str | None
     samples_16k: np.ndarray
+    source: str | None = None  # the file it came from, for messages
 
 
 class DemoError(Exception):
     pass
+
+
+SPEECH_ONSET_GRACE_S = 5.0  # after a line's audio, how long to wait for the detector to hear it
 
 
 def synthesized_lines(lines: list[str], synthesizer) -> list[TraineeLine]:
@@ -46,28 +50,40 @@ def recorded_lines(directory: Path) -> list[TraineeLine]:
     files = sorted(p for p in directory.iterdir() if p.suffix.lower() in (".wav", ".flac"))
     if not files:
         raise DemoError(f"No .wav or .flac files in {directory}.")
-    return [TraineeLine(None, read_audio_file(path)) for path in files]
+    return [TraineeLine(None, read_audio_file(path), path.name) for path in files]
 
 
 class _TurnCounter:
-    """Counts finished trainee turns (completed, or dropped as unheard)."""
+    """Counts finished trainee turns (completed, or dropped as unheard) and speech onsets."""
 
     def __init__(self) -> None:
         self.finished = 0
+        self.speech_starts = 0
+        self.completed: list[bool] = []  # per finished turn: True completed, False dropped
         self._condition = threading.Condition()
         self.errors: list[str] = []
 
     def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, (ev.TurnCompleted, ev.ErrorOccurred)):
+        if isinstance(event, ev.TraineeSpeechStarted):
+            with self._condition:
+                self.speech_starts += 1
+                self._condition.notify_all()
+        elif isinstance(event, (ev.TurnCompleted, ev.ErrorOccurred)):
             with self._condition:
                 if isinstance(event, ev.ErrorOccurred):
                     self.errors.append(f"{event.message} {event.hint}".strip())
+                self.completed.append(isinstance(event, ev.TurnCompleted))
                 self.finished += 1
                 self._condition.notify_all()
 
     def wait_for(self, count: int, timeout: float, mic: ScriptedMicrophone) -> bool:
         with self._condition:
             return self._condition.wait_for(lambda: self.finished >= count, timeout)
+
+    def heard_speech(self, since: int, timeout: float) -> bool:
+        """Whether the detector heard speech after ``since`` onsets, waiting ``timeout`` s."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self.speech_starts > since, timeout)
 
 
 def run_demo(scenario, models, lines: list[TraineeLine], *, speaker, pace: bool = False,
@@ -86,21 +102,36 @@ def run_demo(scenario, models, lines: list[TraineeLine], *, speaker, pace: bool 
         session.add_listener(listener)
     session.start()
     references: list[str | None] = []
+    skipped: list[str] = []
+    expected = 0
     try:
         for number, line in enumerate(lines, 1):
             _wait_listening(session, microphone, pace, turn_timeout_s)
             if pace:
                 microphone.feed_silence(0.4)  # a natural pause before answering
-            references.append(line.reference)
+            onsets = counter.speech_starts
             microphone.feed_utterance(line.samples_16k)
-            if not counter.wait_for(number, turn_timeout_s, microphone):
+            # A file with no speech (silence, noise) makes no turn: it waited out the turn
+            # timeout and lost the whole run. Skip it with a message instead.
+            if not counter.heard_speech(onsets, len(line.samples_16k) / 16000 + SPEECH_ONSET_GRACE_S):
+                skipped.append(f"No speech was heard in line {number}"
+                               f"{f' ({line.source})' if line.source else ''}; it was skipped.")
+                continue
+            expected += 1
+            references.append(line.reference)
+            if not counter.wait_for(expected, turn_timeout_s, microphone):
                 raise DemoError(f"Turn {number} did not finish within {turn_timeout_s:.0f} s.")
         _wait_listening(session, microphone, pace, turn_timeout_s)
     finally:
         session.end()
         session.wait_ended(60)
         microphone.stop()
-    return demo_record(scenario, session, references)
+    # a dropped turn ("I didn't catch that") has no stored record: pair the demo lines
+    # with the turns that completed, or every later transcript meets the wrong line
+    completed = [ref for ref, done in zip(references, counter.completed) if done]
+    record = demo_record(scenario, session, completed)
+    record["problems"] = skipped + counter.errors
+    return record
 
 
 def _wait_listening(session, microphone: ScriptedMicrophone, pace: bool, timeout_s: float) -> None:

@@ -62,6 +62,8 @@ def run(args) -> int:
     finally:
         if store is not None:
             store.close()  # checkpoints the write-ahead log into the (encrypted) db
+    for problem in record.get("problems") or []:  # also in the JSON, as "problems"
+        print(f"note: {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(record, indent=2))
     else:
