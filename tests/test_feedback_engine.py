@@ -485,3 +485,18 @@ def test_a_suggestion_asked_as_a_question_is_advice(engine):
     assert feedback["code"] == "advise" and feedback["righting_reflex"] is True
     engine.client_turn("Maybe.", 5.5, 6.0)
     assert engine.trainee_turn("Why don't you want to go?", 7.0, 8.0)["code"] == "question_open"
+
+
+def test_going_on_after_a_thinking_pause_is_not_an_interruption(engine):
+    """A 1.5 s pause ended the turn, the client began, the trainee went on: the second half
+    scored attunement 0 with an interruption and a missed-opportunity penalty (QA)."""
+    engine.client_turn("I'm tired all the time and I don't sleep after nights.", 0.0, 3.0)
+    engine.trainee_turn("That sounds hard.", 4.0, 5.0)
+    engine.client_turn("Yeah, it's been months of it and I just feel so drained.", 6.0, 6.4)  # cut off
+    going_on = engine.trainee_turn("And I'm wondering whether part of you is scared.", 6.3, 9.0)
+    assert going_on["interrupted"] is False and going_on["missed_opportunity"] is False
+    assert "penalty_interruption" not in going_on["components"]
+    # cutting in well into the client's line is still an interruption
+    engine.client_turn("Work is relentless, we are always short staffed and nobody listens to us.", 10.0, 16.0)
+    cut_in = engine.trainee_turn("How long has that been going on?", 13.0, 14.5)
+    assert cut_in["interrupted"] is True

@@ -35,6 +35,11 @@ class Coder(Protocol):
     def code(self, text: str, context: list[tuple[str, str]]) -> CodedUtteranceLike: ...
 
 
+CONTINUATION_S = 1.5
+"""The trainee speaking again within this long after the client began answering is their
+own turn going on after a pause, not an interruption of the client."""
+
+
 @dataclass(frozen=True)
 class EngineState:
     """Everything the engine remembers; immutable so a snapshot is the state itself."""
@@ -43,6 +48,7 @@ class EngineState:
     turns: tuple[TurnRecord, ...] = ()
     client_text: str = ""  # the client's last turn (joined if they spoke twice in a row)
     client_end_s: float | None = None
+    client_start_s: float | None = None  # when the client's current line began
     last_speaker: str | None = None
     previous_trainee_text: str | None = None
     reflected_so_far: bool = False
@@ -79,11 +85,13 @@ class FeedbackEngine:
         client_text = f"{state.client_text} {text}".strip() if continuing else text
         end = end_s if not continuing or state.client_end_s is None \
             else max(end_s, state.client_end_s)
+        begin = state.client_start_s if continuing and state.client_start_s is not None else start_s
         self._state = replace(
             state,
             history=state.history + ((CLIENT, text),),
             client_text=client_text,
             client_end_s=end,
+            client_start_s=begin,
             last_speaker=CLIENT,
             client_seconds=state.client_seconds + m.speech_seconds(start_s, end_s),
         )
@@ -101,6 +109,11 @@ class FeedbackEngine:
         primary = self._turn_code(text, list(state.history), utterances)
         after_client = state.last_speaker == CLIENT
         client_text = state.client_text
+        if after_client and self._continues_own_turn(state, start_s):
+            # A thinking pause ended the trainee's turn and the client had only just begun:
+            # the trainee went on with their own turn. Not an interruption, and the client's
+            # line, barely heard, is nothing to have reflected (a QA pass saw attunement 0).
+            after_client, client_text = False, ""
         feeling = m.feeling_capture(client_text, text)
         content = m.content_capture(client_text, text)
         risk_cue = risk.risk_cue(client_text) if after_client else None
@@ -249,6 +262,11 @@ class FeedbackEngine:
             "risk_unasked": self._state.risk_unasked,
             "emphasised_autonomy": autonomy,
         }
+
+    @staticmethod
+    def _continues_own_turn(state: EngineState, start_s: float) -> bool:
+        return (state.client_start_s is not None and state.client_end_s is not None
+                and start_s < state.client_end_s and start_s - state.client_start_s <= CONTINUATION_S)
 
     def _turn_code(
         self, text: str, context: list[tuple[str, str]], utterances: list[m.UtteranceCode]
