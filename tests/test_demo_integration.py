@@ -111,3 +111,4 @@ def test_a_line_without_speech_is_skipped_not_a_three_minute_hang(real_models):
     assert [t["trainee_reference"] for t in record["turns"]] == [
         "What brings you here today?", "That sounds hard."]  # still paired with the right lines
     assert any("02_silence.wav" in problem and "skipped" in problem for problem in record["problems"])
+    assert record["realtime"] is False  # its timings are not what a trainee would feel

@@ -131,6 +131,9 @@ def run_demo(scenario, models, lines: list[TraineeLine], *, speaker, pace: bool 
     completed = [ref for ref, done in zip(references, counter.completed) if done]
     record = demo_record(scenario, session, completed)
     record["problems"] = skipped + counter.errors
+    # Timings mean what a trainee would feel only when the audio was fed in real time; fed
+    # as fast as possible, the recogniser queues up (docs/performance.md uses --realtime).
+    record["realtime"] = pace
     return record
 
 
