@@ -500,3 +500,14 @@ def test_going_on_after_a_thinking_pause_is_not_an_interruption(engine):
     engine.client_turn("Work is relentless, we are always short staffed and nobody listens to us.", 10.0, 16.0)
     cut_in = engine.trainee_turn("How long has that been going on?", 13.0, 14.5)
     assert cut_in["interrupted"] is True
+
+
+def test_a_minimal_encourager_neither_drags_the_score_down_nor_misses_a_feeling(engine):
+    engine.client_turn("I just feel so alone since she left.", 0.0, 3.0)
+    first = engine.trainee_turn("That sounds hard.", 4.0, 5.0)
+    engine.client_turn("It is. Evenings are the worst.", 5.5, 7.0)
+    mm = engine.trainee_turn("Mm-hm.", 7.5, 8.0)
+    assert mm["backchannel"] is True and mm["missed_opportunity"] is False
+    assert mm["running_attunement"] == first["running_attunement"]
+    summary = engine.summary()
+    assert summary["mean_attunement"] == first["attunement"]  # the "mm-hm" is left out

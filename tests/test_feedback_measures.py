@@ -561,3 +561,11 @@ def test_autonomy_with_advice_is_not_autonomy_alone():
 ])
 def test_suggests_as_a_question(text, expected):
     assert m.suggests_as_a_question(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mm-hm.", True), ("yeah", True), ("Okay.", True), ("I see.", True), ("go on", True),
+    ("Yeah, that sounds hard.", False), ("Okay, what happened next?", False), ("", False),
+])
+def test_is_backchannel(text, expected):
+    assert m.is_backchannel(text) is expected

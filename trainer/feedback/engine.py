@@ -119,7 +119,10 @@ class FeedbackEngine:
         risk_cue = risk.risk_cue(client_text) if after_client else None
         asked_about_risk = risk.asks_about_risk(text)
         answered_hint = asked_about_risk and (state.risk_unasked or risk_cue is not None)
+        backchannel = m.is_backchannel(text)
         missed = m.missed_opportunity(client_text, utterances, feeling, content)
+        if backchannel:  # "mm-hm" keeps the client talking; it moves past nothing
+            missed = m.MissedOpportunity(False, None)
         if answered_hint:  # a direct question about suicide is no missed opportunity
             missed = m.MissedOpportunity(False, None)
         reflex = m.righting_reflex(
@@ -167,6 +170,9 @@ class FeedbackEngine:
             self._weights,
         )
         running = running_score(state.running_attunement, score.attunement, self._weights)
+        if backchannel and state.running_attunement is not None:
+            # scored like a response, each "mm-hm" (about 17) dragged the score down
+            running = state.running_attunement
         nudge = choose_nudge(
             NudgeFacts(
                 righting_reflex=reflex.flagged,
@@ -206,6 +212,7 @@ class FeedbackEngine:
             latency_ms=latency,
             speaking_rate_wpm=wpm,
             attunement=score.attunement,
+            backchannel=backchannel,
             nudge_key=nudge.key if nudge else None,
             risk_cue=risk_cue,
             asked_about_risk=asked_about_risk,
@@ -261,6 +268,7 @@ class FeedbackEngine:
             "answered_risk_hint": answered_hint,
             "risk_unasked": self._state.risk_unasked,
             "emphasised_autonomy": autonomy,
+            "backchannel": backchannel,
         }
 
     @staticmethod

@@ -370,6 +370,16 @@ def content_capture(client_text: str, trainee_text: str) -> ContentCapture:
 # ---------------------------------------------------------------------------------------
 
 
+_BACKCHANNEL_WORDS = frozenset("mm mhm hm hmm uh huh um yeah yes yep okay ok right sure i see go on oh".split())
+
+
+def is_backchannel(trainee_text: str) -> bool:
+    """A minimal encourager ("mm-hm", "yeah", "okay", "I see", "go on"): it keeps the
+    client talking and is neither a response to score nor a change of topic."""
+    words = tokens(trainee_text)
+    return 1 <= len(words) <= 3 and all(word in _BACKCHANNEL_WORDS for word in words)
+
+
 def emotional_disclosure(client_text: str) -> bool:
     """The client named a difficult feeling (sad, anxious, angry, ashamed, tired ...)."""
     return any(f.family in NEGATIVE_FAMILIES for f in feelings_in(client_text))

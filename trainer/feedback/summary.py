@@ -71,6 +71,7 @@ class TurnRecord:
     nudge_key: str | None = None
     risk_cue: str | None = None  # words of the client's turn that hinted at suicide
     asked_about_risk: bool = False  # the trainee named suicide, self-harm or safety
+    backchannel: bool = False  # "mm-hm": left out of the mean attunement
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,12 @@ class SessionSummary:
             "to_practise": list(self.practise),
             "thresholds": {k: dict(v) for k, v in self.thresholds.items()},
         }
+
+
+def _mean_attunement(turns: Sequence[TurnRecord]) -> float | None:
+    """Over the turns that respond: each "mm-hm" scored about 17 and dragged the mean down."""
+    scored = [t.attunement for t in turns if not t.backchannel]
+    return mean(scored) if scored else None
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -253,7 +260,7 @@ def summarize(
         content_capture_rate=_rate(sum(t.content_reflected for t in content_turns),
                                    len(content_turns)),
         missed_opportunities=missed,
-        mean_attunement=mean(t.attunement for t in turns) if turns else None,
+        mean_attunement=_mean_attunement(turns),
         risk_hints=hints,
         asked_about_risk=asked,
         strengths=(),

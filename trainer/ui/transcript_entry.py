@@ -25,6 +25,8 @@ def feedback_notes(feedback: dict) -> list[str]:
         notes.append("righting reflex")
     if feedback.get("emphasised_autonomy"):
         notes.append("emphasised autonomy")
+    if feedback.get("backchannel"):
+        notes.append("minimal encourager (not scored)")
     if (feedback.get("closed_question_run") or 0) >= 2:
         notes.append(f"{feedback['closed_question_run']} closed questions in a row")
     if (feedback.get("questions_in_turn") or 0) >= 2:
