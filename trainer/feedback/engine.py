@@ -289,8 +289,8 @@ class FeedbackEngine:
         if len(utterances) == 1:
             return utterances[0]
         result = self._coder.code(text, context)
-        if result.code in m.QUESTION_CODES and m.count_codes(utterances, m.ADVICE_CODES) \
-                and not m.count_codes(utterances, m.QUESTION_CODES):
+        if result.code in m.QUESTION_CODES and not m.count_codes(utterances, m.QUESTION_CODES) \
+                and any(m.suggests_as_a_question(u.text) for u in utterances):
             return m.primary_code(utterances)  # its only question was a suggestion
         if result.code not in m.ALL_CODES:
             return m.primary_code(utterances)
