@@ -63,6 +63,7 @@ CODES = {
     "Whatever you decide is up to you": "reflection_simple",
     "Why don't you go and stay with your daughter for a bit": "question_open",
     "Why don't you want to go": "question_open",
+    "That sounds hard. Why don't you go and stay with your daughter for a bit": "question_open",
     "It sounds like it's your decision and you're torn": "reflection_complex",
     "Do you have a plan": "question_closed",
     "Do you sleep at all": "question_closed",
@@ -511,3 +512,11 @@ def test_a_minimal_encourager_neither_drags_the_score_down_nor_misses_a_feeling(
     assert mm["running_attunement"] == first["running_attunement"]
     summary = engine.summary()
     assert summary["mean_attunement"] == first["attunement"]  # the "mm-hm" is left out
+
+
+def test_a_turn_whose_only_question_is_a_suggestion_is_not_a_question(engine):
+    engine.client_turn("I've lost my job and I'm struggling.", 0.0, 2.0)
+    feedback = engine.trainee_turn("That sounds hard. Why don't you go and stay with your daughter for a bit?",
+                                   3.0, 6.0)
+    assert [u["code"] for u in feedback["utterance_codes"]] == ["reflection_simple", "advise"]
+    assert feedback["code"] != "question_open" and feedback["righting_reflex"] is True
