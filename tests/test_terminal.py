@@ -38,3 +38,11 @@ def test_typed_bytes_that_are_not_utf8_become_a_replacement_character():
 
     assert _valid_text("caf\udce9 ok?") == "caf\ufffd ok?"
     assert _valid_text("café ok?") == "café ok?"
+
+
+def test_a_minimal_encourager_is_shown_as_not_scored():
+    out = io.StringIO()
+    printer = TranscriptPrinter(find_scenario("burnout-nurse"), out=out)
+    printer(ev.FeedbackReady(t=0.0, turn_index=0, code="other", confidence=0.97,
+                             feedback={"attunement": 12.0, "backchannel": True}))
+    assert out.getvalue().splitlines() == ["  [other 97%]  minimal encourager, not scored"]

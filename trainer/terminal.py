@@ -35,7 +35,9 @@ class TranscriptPrinter:
             fb = event.feedback
             label = code_label(event.code, event.confidence)
             parts = [f"  [{label} {event.confidence:.0%}]"]
-            if fb.get("attunement") is not None:
+            if fb.get("backchannel"):
+                parts.append("minimal encourager, not scored")
+            elif fb.get("attunement") is not None:
                 parts.append(f"attunement {fb['attunement']:.0f}")
             if fb.get("feeling_reflected"):
                 parts.append("feeling reflected")
