@@ -34,38 +34,20 @@ def open_store_or_fail(save: bool):
     """
     if not save:
         return None
-    from trainer.cli.storage import apply_retention_quietly
+    from trainer.cli import storage as storage_cli
     from trainer.storage.errors import PassphraseRequiredError, StoreError
 
     hint = "You can also practise without saving: add --no-save."
     try:
-        store = _open_store_asking(hint)
+        store, _ = storage_cli.open_store_asking(None)
     except PassphraseRequiredError as error:  # its message already names the variable
         raise CommandError(f"{error} On a terminal you are asked for it. {hint}") from None
+    except storage_cli.CommandError as error:  # e.g. Ctrl+D or an empty answer at the prompt
+        raise CommandError(f"{error} {hint}") from None
     except StoreError as error:
         raise CommandError(f"{error} {hint}") from None
-    apply_retention_quietly(store)
+    storage_cli.apply_retention_quietly(store)
     return store
-
-
-def _open_store_asking(hint: str):
-    import getpass
-    import os
-
-    from trainer.storage.errors import PassphraseRequiredError
-    from trainer.storage.paths import PASSPHRASE_ENV
-    from trainer.storage.store import SessionStore
-
-    try:
-        return SessionStore.open()
-    except PassphraseRequiredError:
-        if os.environ.get(PASSPHRASE_ENV) or not sys.stdin.isatty():
-            raise  # the store already used the variable, or there is nobody to ask
-        try:
-            passphrase = getpass.getpass("Passphrase for your stored sessions: ")
-        except EOFError:
-            raise CommandError(f"No passphrase given. {hint}") from None
-        return SessionStore.open(passphrase=passphrase)
 
 
 def add_model_arguments(parser) -> None:

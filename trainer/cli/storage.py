@@ -134,12 +134,25 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def open_store_asking(data_dir: Path | None) -> tuple[SessionStore, str | None]:
+    """The store, asking for the passphrase on a terminal if it is encrypted; also returns
+    the passphrase typed, if any. Without a terminal the ``PassphraseRequiredError`` stands
+    (its message names the environment variable)."""
+    try:
+        return SessionStore.open(data_dir), None
+    except PassphraseRequiredError:
+        if not sys.stdin.isatty():
+            raise
+        passphrase = _ask("Passphrase: ", PASSPHRASE_ENV)
+        return SessionStore.open(data_dir, passphrase), passphrase
+
+
 def _open_store(args: argparse.Namespace) -> SessionStore:
     try:
-        store = SessionStore.open(args.data_dir)
-    except PassphraseRequiredError:
-        passphrase = _ask("Passphrase: ", PASSPHRASE_ENV)
-        store = SessionStore.open(args.data_dir, passphrase)
+        store, passphrase = open_store_asking(args.data_dir)
+    except PassphraseRequiredError as error:  # no terminal to ask on: a usage problem, exit 2
+        raise CommandError(str(error), 2) from None
+    if passphrase:
         args.opened_with_passphrase = passphrase  # `passphrase change` need not ask for it again
     apply_retention_quietly(store)
     return store

@@ -507,6 +507,9 @@ def emphasises_autonomy(trainee_text: str) -> bool:
     return any(p.search(text) for p in _AUTONOMY_PATTERNS)
 
 
+# Narrower than text_features.REFLECTION_STEMS (coder features, which must stay as the
+# models were trained): "for you" or "you want" would call "It's up to you what you want
+# to talk about" a reflection.
 _REFLECTION_STEMS = re.compile(
     r"\b(sounds? like|it seems|seems like|you feel|you're feeling|you are feeling|so you|part of you|"
     r"on the one hand|you're saying|you are saying|you wonder)\b"
