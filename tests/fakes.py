@@ -89,6 +89,11 @@ class FakeClient:
                 return
             yield f"Reply {self.replies} sentence {n + 1} with a few more words to speak."
 
+    def continue_after_silence(self, cancel: threading.Event | None = None):
+        self.heard.append("")
+        self.replies += 1
+        yield f"Going on {self.replies} after a silence."
+
     def snapshot(self):
         return (self.openness, self.replies, list(self.heard))
 
@@ -106,6 +111,7 @@ class FakeFeedback:
     def __init__(self):
         self.client_lines: list[tuple[str, float, float]] = []
         self.trainee_lines: list[tuple[str, float, float]] = []
+        self.silences: list[tuple[float, float]] = []
 
     def client_turn(self, text, start_s, end_s):
         self.client_lines.append((text, start_s, end_s))
@@ -114,6 +120,10 @@ class FakeFeedback:
         self.trainee_lines.append((text, start_s, end_s))
         code = "advise" if "should" in text else ("reflection_simple" if text.startswith("You") else "question_open")
         return {"code": code, "confidence": 0.9, "attunement": 50.0, "nudge": None}
+
+    def silence_held(self, start_s, end_s):
+        self.silences.append((start_s, end_s))
+        return {"silence_held": True, "silence_ms": round((end_s - start_s) * 1000, 1)}
 
     def summary(self):
         return {"turns": len(self.trainee_lines)}

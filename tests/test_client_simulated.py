@@ -420,3 +420,27 @@ def test_every_stock_line_passes_the_role_check_and_fits_after_silence():
         for line in lines:
             assert check_sentence(line).ok, (kind, line)
             assert "out loud" not in line and "into words" not in line, line
+
+
+def test_after_a_held_silence_the_client_goes_on_without_a_trainee_turn():
+    backend = ReplayBackend(["I'm tired all the time."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    state = client.state
+    reply = list(client.continue_after_silence())
+    assert reply == ["I'm tired all the time."]
+    last = backend.calls[0]["messages"][-1]
+    assert last["role"] == "user" and last["content"].startswith("...")
+    assert "stayed quietly with Sam for a while" in last["content"]
+    assert "guarded" not in last["content"].split("(", 1)[1]  # the stance is not asked for
+    assert [speaker for speaker, _ in client.history] == ["client", "client"]
+    assert (client.state.openness, client.state.stance) == (state.openness, state.stance)
+
+
+def test_going_on_after_a_silence_never_repeats_the_clients_own_line():
+    backend = ReplayBackend(["My sister made me come.", "My sister made me come."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    reply = " ".join(client.continue_after_silence())
+    assert reply and reply != "My sister made me come."  # a scripted line instead
+    assert dict(client.stats.caught_kinds) == {"repeat": 2}

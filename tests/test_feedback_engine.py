@@ -520,3 +520,51 @@ def test_a_turn_whose_only_question_is_a_suggestion_is_not_a_question(engine):
                                    3.0, 6.0)
     assert [u["code"] for u in feedback["utterance_codes"]] == ["reflection_simple", "advise"]
     assert feedback["code"] != "question_open" and feedback["righting_reflex"] is True
+
+
+# -- held silences -------------------------------------------------------------------------
+
+
+def test_a_held_silence_is_counted_not_scored_and_the_next_turn_answers_both_lines(engine):
+    engine.client_turn("My husband died seven weeks ago.", 0.0, 2.0)
+    first = engine.trainee_turn("That sounds hard.", 3.0, 4.0)
+    engine.client_turn("The house is so quiet.", 5.0, 7.0)
+    before = engine.snapshot()
+    held = engine.silence_held(7.0, 19.0)  # twelve seconds, then the client went on
+    assert held == {"silence_held": True, "silence_ms": 12000.0,
+                    "running_attunement": first["running_attunement"]}
+    engine.client_turn("I keep the radio on all day. I am so lonely in the evenings.", 19.0, 23.0)
+    after = engine.trainee_turn("You feel lonely in the quiet.", 24.0, 25.0)
+    assert after["response_latency_ms"] == pytest.approx(1000.0)  # from the continuation's end
+    assert after["feeling_reflected"]  # "lonely" came in the client's continuation
+    assert after["turn_index"] == 1  # the silence is no trainee turn
+
+    summary = engine.summary()
+    assert summary["turns"] == 2 and summary["silences_held"] == 1
+    assert summary["longest_silence_ms"] == pytest.approx(12000.0)
+    assert summary["median_latency_ms"] == pytest.approx(1000.0)  # silences are not latencies
+
+    engine.restore(before)  # "try it again" from before the silence forgets it
+    assert engine.summary()["silences_held"] == 0
+
+
+def test_the_summary_praises_a_held_silence_only_when_there_was_one():
+    def summary_with(silences: int) -> dict:
+        engine = FeedbackEngine(FakeCoder(CODES))
+        t = 0.0
+        # a weak session: few strengths earned, so there is room to praise the silence
+        for client, trainee in [("I'm so drained.", "Are you sleeping?"),
+                                ("Work never stops.", "You should talk to HR."),
+                                ("I can't cope any more.", "Do you exercise?")]:
+            engine.client_turn(client, t, t + 2)
+            for _ in range(silences):
+                engine.silence_held(t + 2, t + 12)
+                silences = 0
+            engine.trainee_turn(trainee, t + 13, t + 14)
+            t += 20
+        return engine.summary()
+
+    assert "You let a silence sit once, and the client went on by themselves." in summary_with(1)["strengths"]
+    none = summary_with(0)
+    assert none["silences_held"] == 0
+    assert "silence sit once" not in " ".join(none["strengths"] + none["to_practise"])

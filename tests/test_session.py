@@ -73,12 +73,13 @@ def test_feedback_reaches_the_trainee_before_the_client_speaks(scenario):
     assert log.of(ev.ClientStateChanged)[0].state == {"openness": 0.2}
 
 
-def voice_session(scenario, texts, speaker=None, mode="voice"):
+def voice_session(scenario, texts, speaker=None, mode="voice", goes_on_after_s=10.0):
     mic = ScriptedMicrophone(pace=False, silence_after_s=1.0)
     session = Session(scenario, client=FakeClient(), speaker=speaker or NullSpeaker(),
                       synthesizer=FakeSynthesizer(), microphone=mic, recognizer=FakeRecognizer(texts),
-                      vad=FakeVad(), feedback=FakeFeedback(),
-                      options=SessionOptions(input_mode=mode, end_silence_ms=500))
+                      vad=FakeVad(), feedback=FakeFeedback(), recorder=FakeRecorder(),
+                      options=SessionOptions(input_mode=mode, end_silence_ms=500,
+                                             client_goes_on_after_s=goes_on_after_s))
     log = EventLog()
     session.add_listener(log)
     return session, mic, log
@@ -339,5 +340,94 @@ def test_a_microphone_that_fails_to_open_stores_nothing(scenario):
     with pytest.raises(AudioDeviceError):
         session.start()
     assert recorder.sessions == {}
+    session.end()
+    assert session.wait_ended(5)
+
+
+# -- held silences --------------------------------------------------------------------------
+
+
+def completed(log):
+    return [e.record for e in log.of(ev.TurnCompleted)]
+
+
+def test_a_held_silence_brings_the_client_to_go_on(scenario):
+    session, mic, log = voice_session(scenario, ["You sound tired."], goes_on_after_s=3.0)
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_silence(3.5)
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    held = log.of(ev.SilenceHeld)[0]
+    assert held.turn_index == 1 and held.seconds == pytest.approx(3.0, abs=0.1)
+    assert held.start_s == pytest.approx(log.of(ev.ClientSaid)[0].speech_end_s)
+    record = completed(log)[0]
+    assert record["trainee_text"] == "" and record["silence_s"] == pytest.approx(3.0, abs=0.1)
+    assert record["client_text"] == "Going on 1 after a silence."
+    assert not log.of(ev.TraineeSaid) and not log.of(ev.FeedbackReady)  # nothing to code
+    assert session.feedback.silences == [(held.start_s, held.end_s)]
+    assert [t["index"] for t in session.recorder.sessions["s1"]] == [0, 1]
+
+    assert session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.8))  # the trainee answers the continuation
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
+    assert completed(log)[1]["index"] == 2 and completed(log)[1]["trainee_text"] == "You sound tired."
+    assert session.client.heard == ["", "You sound tired."]
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_the_client_goes_on_at_most_twice_in_a_row(scenario):
+    session, mic, log = voice_session(scenario, ["Mm."], goes_on_after_s=3.0)
+    session.start()
+    assert session.wait_for_listening(5)
+    for count in (1, 2):
+        mic.feed_silence(3.5)
+        assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == count)
+        assert session.wait_for_listening(5)
+    mic.feed_silence(3.5)
+    assert not log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 3, timeout=0.5)
+    mic.feed_utterance(tone(0.8))  # speaking again starts the count afresh
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 3)
+    assert session.wait_for_listening(5)
+    mic.feed_silence(3.5)
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 4)
+    assert [bool(r.get("silence_s")) for r in completed(log)] == [True, True, False, True]
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_short_silences_paused_time_and_a_zero_setting_bring_no_continuation(scenario):
+    session, mic, log = voice_session(scenario, ["You feel stuck."], goes_on_after_s=3.0)
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_silence(2.0)
+    session.pause()
+    mic.feed_silence(5.0)  # paused: not a silence the trainee is holding
+    session.resume()
+    mic.feed_silence(0.5)
+    assert not log.wait_for(lambda l: l.of(ev.SilenceHeld), timeout=0.5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert not log.of(ev.SilenceHeld)
+    session.end()
+    assert session.wait_ended(5)
+
+    never, mic, log = voice_session(scenario, [], goes_on_after_s=0)
+    never.start()
+    assert never.wait_for_listening(5)
+    mic.feed_silence(20.0)
+    assert not log.wait_for(lambda l: l.of(ev.SilenceHeld), timeout=0.5)
+    never.end()
+    assert never.wait_ended(5)
+
+
+def test_a_typed_session_never_goes_on_by_itself_but_a_front_end_may_ask(scenario):
+    session, log = text_session(scenario)
+    session.start()
+    assert session.wait_for_listening(5)
+    assert not log.wait_for(lambda l: l.of(ev.SilenceHeld), timeout=0.3)
+    assert session.hold_silence()  # e.g. the terminal's /wait
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert completed(log)[0]["client_text"] == "Going on 1 after a silence."
     session.end()
     assert session.wait_ended(5)

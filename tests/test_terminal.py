@@ -46,3 +46,36 @@ def test_a_minimal_encourager_is_shown_as_not_scored():
     printer(ev.FeedbackReady(t=0.0, turn_index=0, code="other", confidence=0.97,
                              feedback={"attunement": 12.0, "backchannel": True}))
     assert out.getvalue().splitlines() == ["  [other 97%]  minimal encourager, not scored"]
+
+
+def test_typed_wait_lets_the_client_go_on_and_is_shown_as_a_held_silence(monkeypatch):
+    from tests.fakes import FakeClient, FakeFeedback, FakeRecorder, FakeSynthesizer
+    from trainer.audio.playback import NullSpeaker
+    from trainer.session import Session, SessionOptions
+    from trainer.terminal import read_typed_turns
+
+    scenario = find_scenario("burnout-nurse")
+    session = Session(scenario, client=FakeClient(), speaker=NullSpeaker(), synthesizer=FakeSynthesizer(),
+                      feedback=FakeFeedback(), recorder=FakeRecorder(),
+                      options=SessionOptions(input_mode="text"))
+    out = io.StringIO()
+    session.add_listener(TranscriptPrinter(scenario, out=out))
+    typed = iter(["/wait", "/wait", "/wait", "You feel stuck.", "/end"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    session.start()
+    read_typed_turns(session)
+    session.end()
+    assert session.wait_ended(5)
+    printed = out.getvalue()
+    assert printed.count("You: (let the silence sit)") == 2  # the third /wait: client waits
+    assert "You: You feel stuck." in printed
+    records = session.recorder.sessions["s1"]
+    assert [(r["trainee_text"], "silence_s" in r) for r in records] == [
+        ("", False), ("", True), ("", True), ("You feel stuck.", False)]
+    assert session.client.heard == ["", "", "You feel stuck."]
+
+
+def test_the_summary_counts_held_silences():
+    out = io.StringIO()
+    TranscriptPrinter(find_scenario("burnout-nurse"), out=out).print_summary({"silences_held": 2})
+    assert "Silences you let sit: 2" in out.getvalue()

@@ -92,7 +92,9 @@ def run_demo(scenario, models, lines: list[TraineeLine], *, speaker, pace: bool 
     """Run the session and return the demo record (see ``trainer demo --json``)."""
     from trainer.app import build_session
 
-    options = SessionOptions(**{**options.__dict__, "input_mode": "voice"})
+    # Scripted lines answer the client's lines one for one: a client going on after a
+    # long silent file would put every later line out of step.
+    options = SessionOptions(**{**options.__dict__, "input_mode": "voice", "client_goes_on_after_s": 0})
     microphone = ScriptedMicrophone(pace=pace, silence_after_s=options.end_silence_ms / 1000 + 0.5)
     session = build_session(scenario, models, speaker=speaker, microphone=microphone, recorder=recorder,
                             options=options, seed=seed)

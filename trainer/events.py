@@ -80,6 +80,23 @@ class TraineeSaid(Event):
 
 
 @dataclass(frozen=True)
+class SilenceHeld(Event):
+    """The trainee let a silence sit after the client's line until the client went on.
+
+    ``turn_index`` is the turn the client's continuation is recorded under; the silence
+    ran from ``start_s`` (the client's line ended) to ``end_s`` on the engine clock.
+    """
+
+    turn_index: int
+    start_s: float
+    end_s: float
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.end_s - self.start_s)
+
+
+@dataclass(frozen=True)
 class ClientReplyStarted(Event):
     turn_index: int
 

@@ -45,6 +45,7 @@ class ClientPort(Protocol):
     def opening_line(self) -> str: ...
     def observe_trainee_turn(self, trainee_text: str, feedback: dict) -> Any: ...
     def respond(self, trainee_text: str, cancel: threading.Event | None = None) -> Iterator[str]: ...
+    def continue_after_silence(self, cancel: threading.Event | None = None) -> Iterator[str]: ...
     def snapshot(self) -> Any: ...
     def restore(self, snapshot: Any) -> None: ...
     def voice_params(self) -> dict: ...
@@ -53,6 +54,7 @@ class ClientPort(Protocol):
 class FeedbackPort(Protocol):
     def client_turn(self, text: str, start_s: float, end_s: float) -> None: ...
     def trainee_turn(self, text: str, start_s: float, end_s: float, interrupted: bool | None = None) -> dict: ...
+    def silence_held(self, start_s: float, end_s: float) -> dict: ...
     def summary(self) -> dict: ...
     def snapshot(self) -> Any: ...
     def restore(self, snapshot: Any) -> None: ...
@@ -79,6 +81,14 @@ class SessionOptions:
     early_transcription: bool = True
     prefill_client: bool = True
     barge_in_min_speech_ms: int = 96
+    # After the client's line, a silence this long (seconds) brings the client to go on by
+    # themselves, as clients do when a counsellor stays quiet; 0 = the client waits for ever.
+    # Only while listening to a microphone: a typed session's silence is typing time.
+    client_goes_on_after_s: float = 10.0
+
+
+MAX_CONTINUATIONS_IN_A_ROW = 2
+"""The client goes on after a held silence at most this often before waiting for the trainee."""
 
 
 @dataclass
@@ -93,6 +103,7 @@ class _Utterance:
     reference: str | None = None
     interrupted: bool = False
     early_transcript: Future | None = None  # started at the tentative end, if still valid
+    silence: bool = False  # no words: the trainee let the silence from start_s to end_s sit
 
 
 @dataclass(frozen=True)
@@ -192,6 +203,10 @@ class Session:
         self._idle_after_turn = threading.Event()
         self._last_level_at = 0.0
         self._clock_offset = 0.0
+        # Session time since when nobody has spoken (None: someone is speaking or a turn is
+        # under way), and how often the client went on after a silence in a row.
+        self._quiet_since: float | None = None
+        self._continuations_in_a_row = 0
         # One recognition thread: tentative transcripts start while the trainee's
         # end-of-turn silence is still running, so little is left at the endpoint.
         self._asr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
@@ -241,6 +256,8 @@ class Session:
 
     def resume(self) -> None:
         self._resumed.set()
+        if self._quiet_since is not None:
+            self._quiet_since = self._clock()  # paused time is no silence held
         self._set_state(TurnState.LISTENING)
 
     def end(self) -> None:
@@ -279,6 +296,24 @@ class Session:
         self._jobs.put(_Utterance(start_s=now, end_s=now, endpoint_at=time.perf_counter(),
                                   text=text, reference=reference))
 
+    def hold_silence(self) -> bool:
+        """The trainee has let the silence since the client's line sit: the client goes on.
+
+        Called by the audio thread when the silence reaches ``client_goes_on_after_s``; a
+        front end may call it too. Returns False (and does nothing) when nobody is waiting
+        on a silence: the client has not finished, the trainee is speaking, a turn is under
+        way, or the client already went on ``MAX_CONTINUATIONS_IN_A_ROW`` times.
+        """
+        since = self._quiet_since
+        if (since is None or self._stop.is_set() or not self._resumed.is_set()
+                or self._detector.in_speech or not self._jobs.empty()
+                or self._continuations_in_a_row >= MAX_CONTINUATIONS_IN_A_ROW):
+            return False
+        self._quiet_since = None
+        self._jobs.put(_Utterance(start_s=since, end_s=max(since, self._clock()),
+                                  endpoint_at=time.perf_counter(), silence=True))
+        return True
+
     def snapshot_at(self, client_turn_index: int) -> SessionSnapshot:
         """The state just after client line ``client_turn_index`` (KeyError if none)."""
         snap = self._snapshots.get(client_turn_index)
@@ -301,6 +336,8 @@ class Session:
             self.feedback.restore(snap.feedback)
         self._branch_of = snap.next_turn
         self._next_turn = snap.next_turn
+        self._continuations_in_a_row = 0
+        self._quiet_since = self._clock()
         self._set_state(TurnState.LISTENING)
 
     def wait_for_listening(self, timeout: float | None = None) -> bool:
@@ -388,8 +425,19 @@ class Session:
                 self._tentative = self._asr_pool.submit(self.recognizer.transcribe, result.samples)
         elif isinstance(result, UtteranceEnd):
             self._on_utterance(result, time.perf_counter())
+        self._check_held_silence()
+
+    def _check_held_silence(self) -> None:
+        wait_s = self.options.client_goes_on_after_s
+        since = self._quiet_since
+        if (not wait_s or since is None or self.state != TurnState.LISTENING
+                or self._client_busy.is_set() or not hasattr(self.client, "continue_after_silence")):
+            return
+        if self._clock() - since >= wait_s:
+            self.hold_silence()
 
     def _on_speech_start(self, start: SpeechStart) -> None:
+        self._quiet_since = None
         barging = self._client_busy.is_set()
         self._emit(ev.TraineeSpeechStarted(time.monotonic(), barging))
         if barging:
@@ -430,7 +478,10 @@ class Session:
                 if self._stop.is_set():
                     break
                 try:
-                    self._trainee_turn(job)
+                    if job.silence:
+                        self._silence_turn(job)
+                    else:
+                        self._trainee_turn(job)
                 except Exception as error:
                     log.exception("turn failed")
                     self._error(f"That turn could not be completed: {error}", "Try saying it again.")
@@ -466,6 +517,12 @@ class Session:
                       "sample_rates": {"client": opening["sample_rate"]}})
         self._announce(0, opening)
         self._take_snapshot(0, opening["text"])
+        self._quiet_after(opening)
+
+    def _quiet_after(self, reply: dict) -> None:
+        """The client's line is over: the trainee's silence is counted from its end."""
+        if not reply["interrupted"] and reply["text"]:
+            self._quiet_since = reply["end_s"]
 
     def _unanswered_try(self) -> bool:
         return (self._resume_from is not None and self._next_turn == self._resume_from.next_turn
@@ -537,6 +594,49 @@ class Session:
         self._announce(turn_index, reply)
         public = {k: v for k, v in record.items() if not k.endswith("_audio")}
         self._emit(ev.TurnCompleted(time.monotonic(), turn_index, public))
+        self._continuations_in_a_row = 0
+        self._quiet_after(reply)
+
+    def _silence_turn(self, job: _Utterance) -> None:
+        """The trainee let a silence sit: the client goes on by themselves.
+
+        Recorded as a turn with no trainee words and ``silence_s``; nothing is coded or
+        scored (the feedback engine only counts it), and the client's state is unchanged.
+        """
+        turn_index = self._next_turn
+        self._next_turn += 1
+        self._continuations_in_a_row += 1
+        self._emit(ev.SilenceHeld(time.monotonic(), turn_index, job.start_s, job.end_s))
+        feedback: dict = {}
+        if self.feedback is not None:
+            feedback = self.feedback.silence_held(job.start_s, job.end_s)
+        state = getattr(self.client, "state", None)
+        state_dict = state.to_dict() if hasattr(state, "to_dict") else {}
+        reply = self._client_line(turn_index, None, silence=True)
+        self._take_snapshot(turn_index, reply["text"])
+        record = {
+            "index": turn_index,
+            "trainee_text": "",
+            "silence_s": round(job.end_s - job.start_s, 1),
+            "client_text": reply["text"],
+            "client_interrupted": reply["interrupted"],
+            "code": "",
+            "confidence": 0.0,
+            "feedback": feedback,
+            "client_state": state_dict,
+            "timings": {},
+            "client_speech": [reply["start_s"], reply["end_s"]],
+            "branch_of": self._branch_of,
+            "client_audio": reply["audio"],
+            "sample_rates": {"client": reply["sample_rate"]},
+        }
+        self._branch_of = None
+        self.turns.append(record)
+        self._record(record)
+        self._announce(turn_index, reply)
+        public = {k: v for k, v in record.items() if not k.endswith("_audio")}
+        self._emit(ev.TurnCompleted(time.monotonic(), turn_index, public))
+        self._quiet_after(reply)
 
     def _announce(self, turn_index: int, reply: dict) -> None:
         """The whole client line, sent only once its turn is stored: whatever a front
@@ -545,8 +645,12 @@ class Session:
                                  reply["end_s"], reply["interrupted"]))
 
     def _client_line(self, turn_index: int, trainee_text: str | None, *, transcript_at: float | None = None,
-                     endpoint_at: float | None = None, timings: dict | None = None) -> dict:
-        """Generate, synthesize and play the client's line; returns what was said."""
+                     endpoint_at: float | None = None, timings: dict | None = None,
+                     silence: bool = False) -> dict:
+        """Generate, synthesize and play the client's line; returns what was said.
+
+        ``trainee_text`` None: the opening line, or (``silence``) the client going on
+        after a held silence."""
         self._cancel_reply.clear()
         self._client_busy.set()
         self._set_state(TurnState.CLIENT_THINKING)
@@ -558,8 +662,10 @@ class Session:
         voice.start()
         parts: list[str] = []
         try:
-            if trainee_text is None:
-                source: Iterator[str] = iter([self.client.opening_line()])
+            if silence:
+                source: Iterator[str] = self.client.continue_after_silence(cancel=self._cancel_reply)
+            elif trainee_text is None:
+                source = iter([self.client.opening_line()])
             else:
                 source = self.client.respond(trainee_text, cancel=self._cancel_reply)
             for sentence in source:

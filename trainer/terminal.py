@@ -31,6 +31,9 @@ class TranscriptPrinter:
             self._print(f"{self.name}: {event.text}{cut}")
         elif isinstance(event, ev.TraineeSaid):
             self._print(f"You: {event.text}")
+        elif isinstance(event, ev.SilenceHeld):
+            held = f" for {event.seconds:.0f} s" if event.seconds >= 1 else ""
+            self._print(f"You: (let the silence sit{held})")
         elif isinstance(event, ev.FeedbackReady):
             fb = event.feedback
             label = code_label(event.code, event.confidence)
@@ -83,6 +86,8 @@ class TranscriptPrinter:
             elif key == "median_latency_ms":
                 value = f"{value:.0f}"
             self._print(f"  {label}: {value}")
+        if summary.get("silences_held"):
+            self._print(f"  Silences you let sit: {summary['silences_held']}")
         risk = describe_risk(summary)
         if risk:
             self._print(f"  Suicide risk: {risk}")
@@ -115,9 +120,15 @@ def read_typed_turns(session) -> None:
             break
         if line.strip() in ("/end", "/quit"):
             break
-        if line.strip():
+        if line.strip() == "/wait":
+            before = session.jobs_done
+            if not session.hold_silence():
+                print("(The client is waiting for you to say something.)", flush=True)
+                continue
+        elif line.strip():
             before = session.jobs_done
             session.submit_text(line.strip())
+        if line.strip():
             # Prompt again only once the client has answered this turn.
             while session.jobs_done == before and not session.wait_ended(0.05):
                 pass

@@ -16,6 +16,9 @@ def register(subparsers) -> None:
     parser.add_argument("--text", action="store_true", help="type your answers instead of speaking")
     parser.add_argument("--end-silence-ms", type=_silence_ms, default=700,
                         help="silence that ends your turn (default 700 ms)")
+    parser.add_argument("--client-goes-on-after", type=_goes_on_after_s, default=10.0, metavar="SECONDS",
+                        help="when you stay silent this long after the client's line, the client "
+                             "goes on by themselves (default 10; 0 = never; typed: /wait)")
     parser.add_argument("--no-save", action="store_true", help="do not store this session")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
@@ -31,6 +34,19 @@ def _silence_ms(text: str) -> int:
         raise argparse.ArgumentTypeError(f"a whole number of milliseconds, not {text!r}") from None
     if not 200 <= value <= 3000:
         raise argparse.ArgumentTypeError(f"must be between 200 and 3000 ms, not {value}")
+    return value
+
+
+def _goes_on_after_s(text: str) -> float:
+    """0 (never) or 3-120 s, as in Settings: sooner gives no time to think."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of seconds, not {text!r}") from None
+    if value != 0 and not 3 <= value <= 120:
+        raise argparse.ArgumentTypeError(f"must be 0 (never) or between 3 and 120 seconds, not {text}")
     return value
 
 
@@ -57,7 +73,8 @@ def run(args) -> int:
         session = build_session(
             scenario, models, speaker=speaker, microphone=microphone, recorder=store,
             options=SessionOptions(input_mode="text" if args.text else "voice",
-                                   end_silence_ms=args.end_silence_ms))
+                                   end_silence_ms=args.end_silence_ms,
+                                   client_goes_on_after_s=args.client_goes_on_after))
     except (CommandError, AudioDeviceError) as error:
         if store is not None:
             store.close()
@@ -67,6 +84,8 @@ def run(args) -> int:
     session.start()
     try:
         if args.text:
+            print("Type your answers. /wait lets a silence sit (the client goes on); "
+                  "/end or Ctrl+D finishes.\n", flush=True)
             read_typed_turns(session)
         else:
             print("Speak when the client has finished. Press Ctrl+C to end the session.\n", flush=True)

@@ -57,6 +57,12 @@ MOOD_WORDS = {
     "withdrawn": "shut down and tired",
 }
 
+SILENCE_INSTRUCTION = (
+    "The counsellor has stayed quietly with {name} for a while, waiting. {name} goes on without "
+    "being asked, saying a little more about what {name} was just talking about."
+)
+"""Replaces the stance instruction when the trainee let a silence sit (no words to react to)."""
+
 OPENING_CUE = "Hello, come in and take a seat."
 """The user message before the opening line, so the chat starts with a user turn and the
 model sees one example of the client's voice."""
@@ -104,11 +110,13 @@ def turn_hint(
     suggestion: str | None = None,
     summary: Sequence[str] = (),
     strict: bool = False,
+    silence: bool = False,
 ) -> str:
     """The private hint appended (in brackets) to the trainee's words for this reply.
 
     ``suggestion`` is a line the client may say in their own words: a fact of the layer
     the state allows (only ever from allowed layers) or a scripted line for the stance.
+    ``silence``: the trainee said nothing and let the silence sit; the client goes on.
     """
     name = scenario.persona.name
     parts = [f"{name} feels {MOOD_WORDS.get(state.mood, state.mood)}."]
@@ -116,7 +124,8 @@ def turn_hint(
         parts.append(f"{name}'s feelings are running high.")
     if summary:
         parts.append(f"Earlier {name} said: " + " ".join(summary))
-    parts.append(STANCE_INSTRUCTIONS.get(state.stance, STANCE_INSTRUCTIONS["guarded"]).format(name=name))
+    stance = SILENCE_INSTRUCTION if silence else STANCE_INSTRUCTIONS.get(state.stance, STANCE_INSTRUCTIONS["guarded"])
+    parts.append(stance.format(name=name))
     if suggestion:
         parts.append(f'In this reply {name} may say something close to: "{suggestion}"')
     if strict:
@@ -155,7 +164,8 @@ def build_messages(
     """The chat for the next client reply.
 
     ``history`` is the whole session so far: it starts with the client's opening line
-    and ends with the trainee's latest turn.
+    and ends with the trainee's latest turn, or with the client's own line when the
+    trainee let a silence sit (the client then goes on).
     """
     body = list(history)
     opening = body.pop(0)[1] if body and body[0][0] == "client" else None
@@ -173,7 +183,8 @@ def build_messages(
             messages[-1] = {"role": role, "content": messages[-1]["content"] + " " + text}
         else:
             messages.append({"role": role, "content": text})
-    hint = turn_hint(scenario, state, suggestion=suggestion, summary=summary, strict=strict)
+    silence = messages[-1]["role"] != "user"  # the client spoke last: the trainee held a silence
+    hint = turn_hint(scenario, state, suggestion=suggestion, summary=summary, strict=strict, silence=silence)
     if messages[-1]["role"] == "user":
         last = messages.pop()["content"]
     else:

@@ -281,6 +281,18 @@ class SimulatedClient:
         """
         if not self._history or self._history[-1] != ("trainee", trainee_text.strip()):
             self._history.append(("trainee", trainee_text.strip()))
+        yield from self._reply(cancel)
+
+    def continue_after_silence(self, cancel: threading.Event | None = None) -> Iterator[str]:
+        """The client goes on by themselves: the trainee let a silence sit after their line.
+
+        Nothing is added to the history for the trainee and the state is unchanged (a held
+        silence neither earns nor costs openness); the prompt asks the client to say a
+        little more about what they were talking about, within the layers already allowed.
+        """
+        yield from self._reply(cancel)
+
+    def _reply(self, cancel: threading.Event | None) -> Iterator[str]:
         spoken: list[str] = []
         if self.backend is None:
             source = self._scripted_sentences(self._scripted_line())
@@ -432,7 +444,8 @@ class SimulatedClient:
         if layer_rank(layer_disclosed(self.scenario, sentence)) > layer_rank(self._state.layer_available):
             return RoleVerdict(False, "leak")
         norm = normalize_text(sentence)
-        trainee = normalize_text(self._history[-1][1]) if self._history else ""
+        # After a held silence the last line is the client's own: no trainee words to echo.
+        trainee = normalize_text(self._history[-1][1]) if self._history and self._history[-1][0] == "trainee" else ""
         if (len(norm.split()) >= 4 and norm in trainee) or _shares_span(norm, trainee, ECHO_SPAN_WORDS):
             return RoleVerdict(False, "echo")
         if not sentence.rstrip().endswith("?") and _says_back_in_second_person(norm, trainee):
@@ -443,7 +456,7 @@ class SimulatedClient:
             return RoleVerdict(False, "echo")
         # the trainee's own question asked back ("...worn out. What would help?" seen in a
         # README run): short, so the length rule above misses it
-        if sentence.rstrip().endswith("?") and self._history and norm in _normalized_sentences(self._history[-1][1]):
+        if sentence.rstrip().endswith("?") and trainee and norm in _normalized_sentences(self._history[-1][1]):
             return RoleVerdict(False, "echo")
         if _shares_span(norm, self._hint_text, HINT_SPAN_WORDS):
             return RoleVerdict(False, "meta")
@@ -465,7 +478,8 @@ class SimulatedClient:
                 suggestion=suggestion, strict=strict, settings=self.prompt_settings,
             )
             self._hint_text = normalize_text(
-                turn_hint(self.scenario, self._state, suggestion=None, strict=strict)
+                turn_hint(self.scenario, self._state, suggestion=None, strict=strict,
+                          silence=bool(self._history) and self._history[-1][0] == "client")
             )
             stream = self.backend.stream_chat(  # a generator: errors surface when iterated
                 messages,

@@ -61,6 +61,7 @@ class EngineState:
     risk_asked: bool = False  # the trainee has asked about suicide at some point
     trainee_seconds: float = 0.0
     client_seconds: float = 0.0
+    held_silences_ms: tuple[float, ...] = ()  # silences the trainee let sit until the client went on
 
 
 class FeedbackEngine:
@@ -271,6 +272,23 @@ class FeedbackEngine:
             "backchannel": backchannel,
         }
 
+    def silence_held(self, start_s: float, end_s: float) -> dict[str, Any]:
+        """The trainee said nothing from ``start_s`` (the client's line ended) until the
+        client went on by themselves at ``end_s``.
+
+        Not a turn: nothing is coded or scored and the running score stands. Staying with
+        a silence is a skill (it often brings the client to say more), so the summary
+        counts these and the longest silence includes them.
+        """
+        state = self._state
+        silence_ms = max(0.0, (end_s - start_s) * 1000)
+        self._state = replace(state, held_silences_ms=state.held_silences_ms + (silence_ms,))
+        return {
+            "silence_held": True,
+            "silence_ms": round(silence_ms, 1),
+            "running_attunement": state.running_attunement,
+        }
+
     @staticmethod
     def _continues_own_turn(state: EngineState, start_s: float) -> bool:
         return (state.client_start_s is not None and state.client_end_s is not None
@@ -324,7 +342,8 @@ class FeedbackEngine:
     def summary(self) -> dict[str, Any]:
         """The session summary (see ``trainer/feedback/summary.py``), JSON-ready."""
         state = self._state
-        return summarize(state.turns, state.trainee_seconds, state.client_seconds).to_dict()
+        return summarize(state.turns, state.trainee_seconds, state.client_seconds,
+                         state.held_silences_ms).to_dict()
 
     def snapshot(self) -> EngineState:
         """The current state; immutable, so it can be kept and restored later."""

@@ -105,6 +105,7 @@ class SessionSummary:
     talk_share_band: str | None
     median_latency_ms: float | None
     longest_silence_ms: float | None
+    silences_held: int  # times the trainee let a silence sit until the client went on
     interruptions: int
     stacked_question_turns: int
     longest_closed_question_run: int
@@ -137,6 +138,7 @@ class SessionSummary:
             "talk_share": {"value": _round(self.talk_share, 3), "band": self.talk_share_band},
             "median_latency_ms": _round(self.median_latency_ms, 0),
             "longest_silence_ms": _round(self.longest_silence_ms, 0),
+            "silences_held": self.silences_held,
             "interruptions": self.interruptions,
             "stacked_question_turns": self.stacked_question_turns,
             "longest_closed_question_run": self.longest_closed_question_run,
@@ -205,9 +207,14 @@ def _rate(hits: int, total: int) -> float | None:
 
 
 def summarize(
-    turns: Sequence[TurnRecord], trainee_seconds: float, client_seconds: float
+    turns: Sequence[TurnRecord], trainee_seconds: float, client_seconds: float,
+    held_silences_ms: Sequence[float] = (),
 ) -> SessionSummary:
-    """Build the session summary from the trainee turns and total speech seconds."""
+    """Build the session summary from the trainee turns and total speech seconds.
+
+    ``held_silences_ms``: silences the trainee let sit until the client went on by
+    themselves; they count towards the longest silence.
+    """
     utterances = [u for turn in turns for u in turn.utterances]
     counts = Counter(u.code for u in utterances)
     code_counts = {code: counts.get(code, 0) for code in ALL_CODES}
@@ -251,7 +258,8 @@ def summarize(
         talk_share=share,
         talk_share_band=band_lower_is_better(share, TALK_FAIR, TALK_GOOD),
         median_latency_ms=median_latency_ms(latencies),
-        longest_silence_ms=longest_silence_ms(latencies),
+        longest_silence_ms=longest_silence_ms([*latencies, *held_silences_ms]),
+        silences_held=len(held_silences_ms),
         interruptions=sum(1 for t in turns if t.interrupted),
         stacked_question_turns=sum(1 for t in turns if t.questions_in_turn >= 2),
         longest_closed_question_run=max((t.closed_question_run for t in turns), default=0),
@@ -415,6 +423,14 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
              "meaning you hear." if pct < 90 else
              "You tracked the client's words closely; now go a step further and guess at "
              "what it means to them (a complex reflection)."),
+        ))
+    if s.silences_held:  # only when it happened (a session can go well without one);
+        # before the timing and question habits, which it beats as a skill shown
+        dims.append(_Dimension(
+            "silence", 1.0,
+            f"You let a silence sit {_times(s.silences_held)}, and the client went on by "
+            "themselves.",
+            "Keep letting silences sit; a client often says the important thing after one.",
         ))
     # Interruptions come from speech timings: a typed session has none to praise or fault.
     if s.median_latency_ms is not None or s.talk_share is not None:
