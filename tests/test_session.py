@@ -431,3 +431,20 @@ def test_a_typed_session_never_goes_on_by_itself_but_a_front_end_may_ask(scenari
     assert completed(log)[0]["client_text"] == "Going on 1 after a silence."
     session.end()
     assert session.wait_ended(5)
+
+
+def test_after_try_again_the_client_waits_for_the_new_answer(scenario):
+    session, mic, log = voice_session(scenario, ["You feel stuck.", "You feel trapped."], goes_on_after_s=3.0)
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert session.wait_for_listening(5)
+    session.try_again_from(0)  # the trainee takes their time over a new answer
+    mic.feed_silence(6.0)
+    assert not log.wait_for(lambda l: l.of(ev.SilenceHeld), timeout=0.5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
+    assert completed(log)[1]["branch_of"] == 1 and completed(log)[1]["trainee_text"] == "You feel trapped."
+    session.end()
+    assert session.wait_ended(5)

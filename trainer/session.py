@@ -337,7 +337,9 @@ class Session:
         self._branch_of = snap.next_turn
         self._next_turn = snap.next_turn
         self._continuations_in_a_row = 0
-        self._quiet_since = self._clock()
+        # The trainee chose to answer this line again and may take time over it: the client
+        # does not go on (as after resuming a finished session's branch).
+        self._quiet_since = None
         self._set_state(TurnState.LISTENING)
 
     def wait_for_listening(self, timeout: float | None = None) -> bool:
