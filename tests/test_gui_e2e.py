@@ -99,6 +99,10 @@ from trainer.ui.main_window import MainWindow
 
 qapp = QApplication([sys.argv[0]])
 services = app_module.Services()
+# The fed audio leaves long gaps while the client talks and the models load; a client going
+# on after a held silence (tested in test_session.py) would answer turns this test expects.
+from trainer.ui.app_settings import AppSettings, SettingKey
+AppSettings(services.store).set(SettingKey.CLIENT_GOES_ON_AFTER_S, 0)
 window = MainWindow(services)
 window.show()
 loop = QEventLoop()

@@ -137,3 +137,35 @@ def test_stored_codes_fall_back_for_unseen_text():
     assert codes.code(" You feel stuck. ") == CodedUtterance("reflection_simple", 0.7)
     assert codes.code("anything else") == CodedUtterance("other", 0.0)
     assert StoredCodes({}, KeywordCoder()).code("Did it help?").code == "question_closed"
+
+
+def test_a_held_silence_is_rebuilt_like_the_live_session(tmp_path):
+    scenario = find_scenario("recent-bereavement")
+    store = SessionStore.open(tmp_path / "data", passphrase=None, use_env=False)
+    session = Session(scenario, client=SimulatedClient(scenario, None, seed=1), speaker=NullSpeaker(),
+                      synthesizer=FakeSynthesizer(), feedback=FeedbackEngine(KeywordCoder()),
+                      recorder=store, options=SessionOptions(input_mode="text"))
+    log = EventLog()
+    session.add_listener(log)
+    session.start()
+    assert session.wait_for_listening(5)
+    assert session.hold_silence()  # turn 1: the client goes on
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert session.wait_for_listening(5)
+    session.submit_text("You sound completely worn out.")  # turn 2
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
+    assert session.wait_for_listening(5)
+    session.end()
+    assert session.wait_ended(5)
+    live = {k: session.snapshot_at(k) for k in range(3)}
+    stored = store.load_session(session.session_id)
+    store.close()
+    assert stored.turns[1]["silence_s"] is not None and stored.turns[1]["trainee_text"] == ""
+    replay = StoredSessionReplay(stored.turns, scenario, seed=1)
+    for k, expected in live.items():
+        rebuilt = replay.snapshot_at(k)
+        assert rebuilt.next_turn == expected.next_turn
+        assert rebuilt.client.history == expected.client.history
+        assert rebuilt.feedback.history == expected.feedback.history
+        assert rebuilt.feedback.held_silences_ms == expected.feedback.held_silences_ms
+    assert len(live[2].feedback.held_silences_ms) == 1

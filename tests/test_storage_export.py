@@ -148,3 +148,27 @@ def test_a_window_can_open_after_a_report_was_exported_in_the_same_process():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
                             cwd=Path(__file__).resolve().parents[1], timeout=60)
     assert result.returncode == 0 and "window ok" in result.stdout, result.stderr[-500:]
+
+
+def test_a_held_silence_reads_as_the_trainees_turn_in_the_report_and_the_terminal(tmp_path: Path) -> None:
+    from trainer.cli.storage import format_transcript
+
+    with open_store(tmp_path) as store:
+        sid = store.start_session("recent-bereavement", "Seven weeks on", {})
+        store.add_turn(sid, {"index": 0, "trainee_text": "", "client_text": "Hello. My daughter thought I should come."})
+        store.add_turn(sid, {"index": 1, "trainee_text": "", "silence_s": 11.6, "code": "",
+                             "client_text": "The house is so quiet now.",
+                             "feedback": {"silence_held": True, "silence_ms": 11600.0}})
+        store.add_turn(sid, {"index": 2, "trainee_text": "It's so quiet without him.", "code": "reflection_simple",
+                             "confidence": 0.8, "client_text": "Yes.", "feedback": {"attunement": 70}})
+        store.add_comment(sid, 1, "Supervisor", "Good: you waited.")
+        store.finish_session(sid, {"silences_held": 1, "turns": 1})
+        session = store.load_session(sid)
+    assert attunement_points(session) == [("2", 70.0)]  # a silence has no score
+    shown = format_transcript(session).splitlines()
+    at = shown.index("You (1): (let the silence sit for 12 s)")
+    assert shown[at + 1] == "    comment on You (1) from Supervisor: Good: you waited."
+    assert shown[at + 2] == "Client: The house is so quiet now."
+    flat = " ".join(_pdf_text(export_pdf(session, tmp_path / "r.pdf")).split())
+    assert "You (1): (let the silence sit for 12 s) Comment on You (1) from Supervisor" in flat
+    assert "Silences you let sit (the client went on) 1" in flat

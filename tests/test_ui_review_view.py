@@ -228,6 +228,24 @@ def test_stored_turns_in_per_turn_shape_are_understood():
     assert lines[1].code == "question_open" and lines[1].confidence == 0.8
 
 
+def test_a_held_silence_is_shown_where_the_trainees_words_would_be(qtbot):
+    lines = lines_from_stored([
+        {"index": 0, "client_text": "Hello."},
+        {"index": 1, "trainee_text": "", "silence_s": 10.4, "client_text": "It's been hard."},
+        {"index": 2, "trainee_text": "It's been hard.", "client_text": "Yes.",
+         "feedback": {"code": "reflection_simple", "confidence": 0.8}},
+    ])
+    assert [(l.turn_index, l.role, l.text, l.silence) for l in lines[1:3]] == [
+        (1, "trainee", "(let the silence sit for 10 s)", True), (1, "client", "It's been hard.", False)]
+    assert lines[1].code is None
+    review = ReviewView()
+    qtbot.addWidget(review)
+    review._populate(lines, {})
+    assert review.subtitle_label.text() == "1 answer"  # a silence is no answer
+    assert review.table.item(1, 2).text() == "(let the silence sit for 10 s)"
+    assert review.table.item(1, 3).text() == ""  # nothing coded
+
+
 def test_review_without_scenario_cannot_try_again(qtbot, fake_services):
     review = ReviewView(fake_services, session_factory=lambda scenario, snapshot, mode=None: None)
     qtbot.addWidget(review)

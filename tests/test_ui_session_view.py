@@ -293,6 +293,48 @@ def test_the_reply_box_gives_way_to_a_window_shortcut_it_would_claim(qtbot):
     assert box.text() == "typed"
 
 
+def test_a_held_silence_shows_as_the_trainees_turn_before_the_client_goes_on(qtbot):
+    view = SessionView()
+    qtbot.addWidget(view)
+    view.on_client_said(ev.ClientSaid(1.0, 0, "I'm not sure why I'm here.", 0.0, 1.0, False))
+    view.on_silence_held(ev.SilenceHeld(12.0, 1, 1.0, 11.0))
+    view.on_client_said(ev.ClientSaid(14.0, 1, "It's just been a lot.", 11.5, 13.0, False))
+    assert [(l.role, l.text) for l in view.lines] == [
+        ("client", "I'm not sure why I'm here."), ("trainee", "(let the silence sit for 10 s)"),
+        ("client", "It's just been a lot.")]
+    assert view.lines[1].silence
+    assert view.transcript.trainee_entry(1).text == "(let the silence sit for 10 s)"
+    assert not view.transcript.trainee_entry(1).chip.isVisible()
+
+
+def test_typing_wait_lets_the_silence_sit_instead_of_sending_the_word(qtbot):
+    class Session:
+        def __init__(self):
+            self.calls, self.can_wait = [], True
+
+        def hold_silence(self):
+            self.calls.append("hold_silence")
+            return self.can_wait
+
+        def submit_text(self, text):
+            self.calls.append(text)
+
+    view = SessionView()
+    qtbot.addWidget(view)
+    view.session = Session()
+    view.text_input.setText("/wait")
+    view.submit_text()
+    assert view.session.calls == ["hold_silence"] and view.text_input.text() == ""
+    view.session.can_wait = False  # the client already went on twice: it waits for the trainee
+    view.text_input.setText("/WAIT")
+    view.submit_text()
+    assert view.session.calls == ["hold_silence", "hold_silence"]
+    assert "waiting for you" in view.error_banner.message_label.text()
+    view.text_input.setText("You feel stuck.")
+    view.submit_text()
+    assert view.session.calls[-1] == "You feel stuck."
+
+
 def test_a_reply_ended_before_its_first_word_leaves_no_empty_row(qtbot):
     view = SessionView()
     qtbot.addWidget(view)

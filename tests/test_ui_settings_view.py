@@ -42,6 +42,21 @@ def test_settings_persist_through_the_store(qtbot, fake_services):
     assert store["retention_days"] is None  # keep until deleted
 
 
+def test_how_long_before_the_client_goes_on_is_a_setting_that_can_be_never(qtbot, fake_services):
+    view = _view(qtbot, fake_services)
+    settings = AppSettings(fake_services.store)
+    assert view.goes_on_spin.value() == 10 and settings.session_options()["client_goes_on_after_s"] == 10
+    view.goes_on_spin.setValue(20)
+    assert settings.session_options()["client_goes_on_after_s"] == 20
+    view.goes_on_spin.setValue(view.goes_on_spin.minimum())
+    assert view.goes_on_spin.text() == "never"
+    assert fake_services.store.settings["turn.client_goes_on_after_s"] == 0
+    assert settings.session_options()["client_goes_on_after_s"] == 0
+    assert _view(qtbot, fake_services).goes_on_spin.text() == "never"  # read back as never
+    fake_services.store.settings["turn.client_goes_on_after_s"] = 1  # written by hand
+    assert settings.session_options()["client_goes_on_after_s"] == 0  # shown as never, so never
+
+
 def test_devices_and_models_load_on_workers_and_selection_persists(qtbot, fake_services):
     view = _view(qtbot, fake_services)
     with qtbot.waitSignals([view.devicesLoaded, view.modelsLoaded], timeout=3000):

@@ -276,6 +276,7 @@ class Services:
             scenario, self.models, speaker=speaker, microphone=microphone, recorder=recorder,
             options=SessionOptions(input_mode=mode,
                                    end_silence_ms=int(options.get("end_silence_ms", 700)),
+                                   client_goes_on_after_s=float(options.get("client_goes_on_after_s", 10)),
                                    speaking_rate=float(options.get("speaking_rate", 1.0))),
             resume_from=options.get("resume_from"),
         )

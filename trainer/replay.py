@@ -102,6 +102,8 @@ class StoredSessionReplay:
                 result = feedback.trainee_turn(trainee_text, start, end,
                                                None if interrupted is None else bool(interrupted))
                 client.observe_trainee_turn(trainee_text, stored or result)
+            elif turn.get("silence_s") is not None:  # the trainee let a silence sit
+                feedback.silence_held(0.0, float(turn["silence_s"]))
             client_text = str(turn.get("client_text") or "").strip()
             client.replay_client_line(client_text)
             if client_text:

@@ -6,7 +6,7 @@ import sys
 
 from trainer import events as ev
 from trainer.events import TurnState
-from trainer.feedback.measures import code_label, telling_part_codes
+from trainer.feedback.measures import code_label, held_silence_label, telling_part_codes
 from trainer.feedback.risk import describe_risk
 
 STATE_WORDS = {
@@ -32,8 +32,7 @@ class TranscriptPrinter:
         elif isinstance(event, ev.TraineeSaid):
             self._print(f"You: {event.text}")
         elif isinstance(event, ev.SilenceHeld):
-            held = f" for {event.seconds:.0f} s" if event.seconds >= 1 else ""
-            self._print(f"You: (let the silence sit{held})")
+            self._print(f"You: {held_silence_label(event.seconds)}")
         elif isinstance(event, ev.FeedbackReady):
             fb = event.feedback
             label = code_label(event.code, event.confidence)

@@ -25,7 +25,7 @@ from trainer.storage.paths import (
     DataPaths,
     resolve_data_dir,
 )
-from trainer.feedback.measures import code_label
+from trainer.feedback.measures import code_label, held_silence_label
 from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.store import SessionStore, remove_store_files
 
@@ -209,16 +209,19 @@ def format_transcript(session: StoredSession) -> str:
             lines.append(f"You ({turn['index']}) [{', '.join(tags)}]: {turn['trainee_text']}")
             if feedback.get("nudge"):
                 lines.append(f"    tip: {feedback['nudge']}")
+        elif turn.get("silence_s") is not None:
+            lines.append(f"You ({turn['index']}): {held_silence_label(turn['silence_s'])}")
         # the comment follows the line it is about (after the client's reply it read as
         # a comment on the next answer)
-        about = f"You ({turn['index']})" if turn.get("trainee_text") else "the opening line"
+        answered = bool(turn.get("trainee_text")) or turn.get("silence_s") is not None
+        about = f"You ({turn['index']})" if answered else "the opening line"
         turn_comments = [f"    comment on {about} from {c['author']}: {c['text']}"
                          for c in comments.pop(turn.get("index"), [])]
-        if turn.get("trainee_text"):
+        if answered:
             lines += turn_comments
         if turn.get("client_text"):
             lines.append(f"Client: {turn['client_text']}")
-        if not turn.get("trainee_text"):
+        if not answered:
             lines += turn_comments
     for turn_index, rest in comments.items():
         for comment in rest:

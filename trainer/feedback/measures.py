@@ -56,6 +56,13 @@ def code_label(code: str | None, confidence: float | None = None) -> str:
     label = CODE_LABELS.get(code or "", code or "uncoded")
     return f"{label}?" if is_tentative(code, confidence) else label
 
+
+def held_silence_label(seconds: float | None) -> str:
+    """How a held silence reads where the trainee's words would be (transcripts, reports)."""
+    if seconds is None or seconds < 1:
+        return "(let the silence sit)"
+    return f"(let the silence sit for {seconds:.0f} s)"
+
 # Which utterance code stands for the whole turn: a reflection beats a question in the
 # same turn, unsolicited advice beats a question, and so on.
 PRIMARY_CODE_PRIORITY = (

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.feedback.measures import code_label
+from trainer.feedback.measures import code_label, held_silence_label
 from trainer.feedback.risk import describe_risk
 from trainer.storage.records import StoredSession
 
@@ -30,6 +30,7 @@ SUMMARY_ROWS = (
     ("advise_without_permission", "Advice without permission", "count"),
     ("talk_share", "Your share of the talking", "%"),
     ("median_latency_ms", "Median response time", "ms"),
+    ("silences_held", "Silences you let sit (the client went on)", "count"),
     ("mean_attunement", "Mean attunement", "/100"),
 )
 
@@ -208,15 +209,19 @@ def _body_html(session: StoredSession) -> str:
             )
             if feedback.get("nudge"):
                 parts.append(f"<p class='nudge'>Tip: {_e(feedback['nudge'])}</p>")
+        elif turn.get("silence_s") is not None:
+            parts.append(f"<p class='trainee'><b>You ({turn.get('index')}):</b> "
+                         f"{_e(held_silence_label(turn['silence_s']))}</p>")
         # A turn's comment is about the trainee's line, so it follows that line and names it;
         # after the client's reply it read as a comment on the next answer.
-        about = f"You ({turn.get('index')})" if turn.get("trainee_text") else "the client's opening line"
+        answered = bool(turn.get("trainee_text")) or turn.get("silence_s") is not None
+        about = f"You ({turn.get('index')})" if answered else "the client's opening line"
         turn_comments = comments_by_turn.pop(turn.get("index"), [])
-        if turn.get("trainee_text"):
+        if answered:
             parts += [_turn_comment_html(c, about) for c in turn_comments]
         if turn.get("client_text"):
             parts.append(f"<p class='client'><b>Client:</b> {_e(turn['client_text'])}</p>")
-        if not turn.get("trainee_text"):
+        if not answered:
             parts += [_turn_comment_html(c, about) for c in turn_comments]
     for leftover in comments_by_turn.values():
         for comment in leftover:

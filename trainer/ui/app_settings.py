@@ -17,6 +17,7 @@ class SettingKey(str, enum.Enum):
     VOICE = "models.voice"
     SPEAKING_RATE = "voice.speaking_rate"
     END_SILENCE_MS = "turn.end_silence_ms"
+    CLIENT_GOES_ON_AFTER_S = "turn.client_goes_on_after_s"  # 0 = the client waits for ever
     # These two are the session store's own keys: it applies them (trainer/storage).
     AUDIO_RETENTION = "audio_retention"
     RETENTION_DAYS = "retention_days"  # None = keep sessions until deleted
@@ -43,6 +44,7 @@ SPECS: dict[SettingKey, _Spec] = {
     SettingKey.VOICE: _Spec(str, None),
     SettingKey.SPEAKING_RATE: _Spec(float, 1.0, 0.5, 2.0),
     SettingKey.END_SILENCE_MS: _Spec(int, 700, 200, 3000),
+    SettingKey.CLIENT_GOES_ON_AFTER_S: _Spec(int, 10, 0, 120),
     SettingKey.AUDIO_RETENTION: _Spec(bool, False),
     SettingKey.RETENTION_DAYS: _Spec(int, None, 1, 3650),
 }
@@ -86,6 +88,11 @@ class AppSettings:
         spec = SPECS[key]
         self._store.set_setting(key.value, None if value is None else _coerce(spec, value))
 
+    def client_goes_on_after_s(self) -> int:
+        """0 (never) or 3-120 s; 1-2 s shows as "never" in Settings, so it means never."""
+        seconds = self.get(SettingKey.CLIENT_GOES_ON_AFTER_S)
+        return seconds if seconds >= 3 else 0
+
     def session_options(self) -> dict[str, Any]:
         """Options for ``services.create_session``."""
         return {
@@ -95,6 +102,7 @@ class AppSettings:
             "show_feedback": self.get(SettingKey.SHOW_FEEDBACK),
             "speaking_rate": self.get(SettingKey.SPEAKING_RATE),
             "end_silence_ms": self.get(SettingKey.END_SILENCE_MS),
+            "client_goes_on_after_s": self.client_goes_on_after_s(),
             "keep_audio": self.get(SettingKey.AUDIO_RETENTION),
             "retention_days": self.get(SettingKey.RETENTION_DAYS),
             "llm_model": self.get(SettingKey.LLM_MODEL),

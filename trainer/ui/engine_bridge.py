@@ -19,6 +19,7 @@ class EngineBridge(QObject):
     micLevel = Signal(float, bool)
     traineeSpeechStarted = Signal(bool)
     traineeSaid = Signal(object)  # TraineeSaid
+    silenceHeld = Signal(object)  # SilenceHeld
     clientReplyStarted = Signal(int)
     clientSaidPart = Signal(int, str)
     clientSaid = Signal(object)  # ClientSaid
@@ -63,6 +64,8 @@ class EngineBridge(QObject):
             self.traineeSpeechStarted.emit(bool(e.while_client_speaking))
         elif isinstance(e, ev.TraineeSaid):
             self.traineeSaid.emit(e)
+        elif isinstance(e, ev.SilenceHeld):
+            self.silenceHeld.emit(e)
         elif isinstance(e, ev.ClientReplyStarted):
             self.clientReplyStarted.emit(e.turn_index)
         elif isinstance(e, ev.ClientSaidPart):

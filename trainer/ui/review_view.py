@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.feedback.measures import held_silence_label
 from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
@@ -227,7 +228,7 @@ class ReviewView(QWidget):
         bits = []
         if when is not None:
             bits.append(format_when(when))
-        answers = sum(1 for line in lines if line.role == "trainee")
+        answers = sum(1 for line in lines if line.role == "trainee" and not line.silence)
         bits.append(f"{answers} answer{'' if answers == 1 else 's'}")
         if getattr(info, "interrupted", False):
             bits.append("interrupted")
@@ -534,6 +535,7 @@ class ReviewView(QWidget):
         bridge = EngineBridge(self)
         session.add_listener(bridge.post)
         bridge.traineeSaid.connect(self._on_try_said)
+        bridge.silenceHeld.connect(self._on_try_silence)
         bridge.feedbackReady.connect(self._on_try_feedback)
         bridge.clientSaid.connect(self._on_try_reply)
         bridge.errorOccurred.connect(lambda m, h, f: self.banner.show_error(m, h, fatal=f))
@@ -560,6 +562,11 @@ class ReviewView(QWidget):
         if self._awaiting_new and self._new_turn is None:
             self._new_turn = e.turn_index
             self.try_panel.set_new_answer(e.text)
+
+    def _on_try_silence(self, e: Any) -> None:
+        if self._awaiting_new and self._new_turn is None:
+            self._new_turn = e.turn_index
+            self.try_panel.set_new_answer(held_silence_label(e.seconds))
 
     def _on_try_feedback(self, e: Any) -> None:
         if self._awaiting_new and e.turn_index == self._new_turn:

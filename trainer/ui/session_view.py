@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer import events as ev
+from trainer.feedback.measures import held_silence_label
 from trainer.ui.attunement_panel import AttunementPanel
 from trainer.ui.client_presence import ClientPresence
 from trainer.ui.codes import state_style
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 MODES = ("voice", "push_to_talk", "text")
 MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "Text"}
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
-TYPE_PLACEHOLDER = "Type what you would say, then press Enter"
+TYPE_PLACEHOLDER = "Type what you would say, then press Enter (/wait to let a silence sit)"
+WAIT_COMMAND = "/wait"  # typed: stay silent and let the client go on, as in the terminal
 PAUSED_PLACEHOLDER = "Paused: resume (Ctrl+P) to reply"
 # (presence column, attunement panel) widths; narrower below NARROW_BELOW px, so that at
 # 1024 px the transcript keeps room to read (it was squeezed to ~190 px)
@@ -231,6 +233,7 @@ class SessionView(QWidget):
         b.stateChanged.connect(self.on_state)
         b.micLevel.connect(self.on_mic_level)
         b.traineeSaid.connect(self.on_trainee_said)
+        b.silenceHeld.connect(self.on_silence_held)
         b.clientSaidPart.connect(self.on_client_part)
         b.clientSaid.connect(self.on_client_said)
         b.feedbackReady.connect(self.on_feedback)
@@ -338,6 +341,13 @@ class SessionView(QWidget):
         self.lines.append(TranscriptLine(e.turn_index, "trainee", e.text, branch=self._branch))
         self.transcript.add_trainee_line(e.turn_index, e.text)
 
+    def on_silence_held(self, e: ev.SilenceHeld) -> None:
+        """The trainee let the silence sit and the client goes on: shown where the
+        trainee's words would be, so the client's next line does not seem to follow on."""
+        text = held_silence_label(e.seconds)
+        self.lines.append(TranscriptLine(e.turn_index, "trainee", text, branch=self._branch, silence=True))
+        self.transcript.add_trainee_line(e.turn_index, text)
+
     def on_client_part(self, turn_index: int, text: str) -> None:
         self.transcript.add_client_part(turn_index, text)
 
@@ -424,7 +434,12 @@ class SessionView(QWidget):
         text = self.text_input.text().strip()
         if not text or self.session is None or self.finished:
             return
-        self.session.submit_text(text)
+        if text.lower() == WAIT_COMMAND:
+            if not self.session.hold_silence():
+                self.error_banner.show_error("The client is waiting for you to say something.", "")
+                return
+        else:
+            self.session.submit_text(text)
         self.text_input.clear()
 
     def _push(self, pressed: bool) -> None:

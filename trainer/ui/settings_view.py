@@ -30,6 +30,7 @@ from trainer.ui.app_settings import AppSettings, SettingKey
 from trainer.ui.error_banner import ErrorBanner
 from trainer.ui.task_worker import TaskRunner
 
+GOES_ON_NEVER = 2  # the spin box's lowest value, shown as "never"; sooner gives no time to think
 TEST_SAMPLE_RATE = 16000  # services.test_input_device records at the ASR rate
 TEST_SECONDS = 2.0
 
@@ -133,6 +134,17 @@ class SettingsView(QWidget):
         self.silence_spin.setToolTip("How long you must pause before the client answers (default 700 ms)")
         self.silence_spin.valueChanged.connect(lambda v: self._save(SettingKey.END_SILENCE_MS, v))
         form.addRow("End-of-turn silence", self.silence_spin)
+        # The lowest value reads "never" (Qt's special value) and is saved as 0.
+        self.goes_on_spin = QSpinBox()
+        self.goes_on_spin.setRange(GOES_ON_NEVER, 120)
+        self.goes_on_spin.setSpecialValueText("never")
+        self.goes_on_spin.setSuffix(" s")
+        self.goes_on_spin.setMaximumWidth(200)
+        self.goes_on_spin.setToolTip("When you stay silent this long after the client's line, the client "
+                                     "goes on by themselves, as clients do (default 10 s)")
+        self.goes_on_spin.valueChanged.connect(
+            lambda v: self._save(SettingKey.CLIENT_GOES_ON_AFTER_S, 0 if v == GOES_ON_NEVER else v))
+        form.addRow("Client goes on after a silence of", self.goes_on_spin)
         root.addWidget(talk)
 
         # models
@@ -193,6 +205,7 @@ class SettingsView(QWidget):
             s = self.settings
             self.rate_spin.setValue(s.get(SettingKey.SPEAKING_RATE))
             self.silence_spin.setValue(s.get(SettingKey.END_SILENCE_MS))
+            self.goes_on_spin.setValue(max(GOES_ON_NEVER, s.get(SettingKey.CLIENT_GOES_ON_AFTER_S)))
             self.keep_audio.setChecked(s.get(SettingKey.AUDIO_RETENTION))
             days = s.get(SettingKey.RETENTION_DAYS)
             self.auto_delete.setChecked(days is not None)

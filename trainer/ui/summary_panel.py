@@ -155,6 +155,8 @@ class SummaryPanel(QScrollArea):
             ("mean_attunement", "Mean attunement", lambda v: "—" if v is None else f"{round(v)} / 100"),
             ("median_latency_ms", "Median response latency", fmt_ms),
         ]
+        if summary.get("silences_held"):  # a row only when it happened (older sessions lack it)
+            extra.append(("silences_held", "Silences you let sit", str))
         start = len(BANDED_ROWS)
         for offset, (key, label, fmt) in enumerate(extra):
             value, _band = _value(summary.get(key))

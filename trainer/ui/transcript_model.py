@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from trainer.feedback.measures import held_silence_label
+
 
 @dataclass
 class TranscriptLine:
@@ -16,6 +18,7 @@ class TranscriptLine:
     feedback: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
     branch: int = 0  # 0 = the original conversation, 1.. = later tries
+    silence: bool = False  # a trainee "line" that was a held silence (no words, no code)
 
 
 def _first(d: dict, *keys: str, default: Any = None) -> Any:
@@ -56,6 +59,9 @@ def lines_from_stored(turns: list[dict]) -> list[TranscriptLine]:
         client_text = _first(row, "client_text", "client")
         if trainee_text:
             lines.append(TranscriptLine(index, "trainee", str(trainee_text), code, confidence, feedback, branch=branch))
+        elif row.get("silence_s") is not None:
+            lines.append(TranscriptLine(index, "trainee", held_silence_label(float(row["silence_s"])),
+                                        branch=branch, silence=True))
         if client_text:
             lines.append(
                 TranscriptLine(
