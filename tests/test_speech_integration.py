@@ -84,3 +84,38 @@ def test_vad_finds_one_utterance_where_the_speech_is(synthesizer):
     assert len(utterances) == 1
     assert utterances[0].start_s == pytest.approx(1.0, abs=0.25)
     assert utterances[0].end_s == pytest.approx(1.0 + speech.size / 16000, abs=0.35)
+
+
+def test_a_turn_longer_than_whispers_window_keeps_its_words(synthesizer, recognizer):
+    """Over 30 s the recogniser decodes with timestamps: without them this turn (noise
+    off, so the same audio every run) came back as 0.75 WER, its first window lost."""
+    from tests.benchmark_scripts import load_benchmark
+
+    text = load_benchmark("long_turn_asr").PASSAGES[0]
+    audio = synthesized_to_16k(synthesizer.synthesize(text, VoiceParams(length_scale=0.95, noise_scale=0.0,
+                                                                          noise_w=0.0)),
+                               synthesizer.sample_rate)
+    assert len(audio) > 30 * 16000
+    heard = recognizer.transcribe(audio)
+    assert word_error_rate([(text, heard)]) <= 0.10, heard
+
+
+def test_only_turns_over_the_window_are_decoded_with_timestamps(monkeypatch):
+    """Short turns keep the faster setting chosen in docs/performance.md."""
+    from trainer.speech.asr import RecognizerOptions
+
+    asked = []
+
+    class Model:
+        def transcribe(self, samples, **options):
+            asked.append(options["without_timestamps"])
+            return iter(()), None
+
+    recognizer = WhisperRecognizer.__new__(WhisperRecognizer)
+    recognizer.options, recognizer._model = RecognizerOptions(), Model()
+    for seconds in (5, 30, 31, 90):
+        recognizer.transcribe(np.zeros(seconds * 16000, dtype=np.float32))
+    assert asked == [True, True, False, False]
+    recognizer.options = RecognizerOptions(timestamps_over_s=None)
+    recognizer.transcribe(np.zeros(90 * 16000, dtype=np.float32))
+    assert asked[-1] is True

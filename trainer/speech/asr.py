@@ -28,6 +28,11 @@ class RecognizerOptions:
     compute_type: str = "int8"
     language: str = "en"
     without_timestamps: bool = True
+    # Whisper decodes 30 s windows; without timestamps it cannot tell where a window's last
+    # whole word ends and jumps a full window on, and on long turns it sometimes returned
+    # almost nothing for the first one (benchmarks/long_turn_asr.py). Longer audio is
+    # therefore decoded with timestamps; None = never.
+    timestamps_over_s: float | None = 30.0
 
 
 class WhisperRecognizer:
@@ -53,11 +58,15 @@ class WhisperRecognizer:
             samples,
             language=self.options.language,
             beam_size=self.options.beam_size,
-            without_timestamps=self.options.without_timestamps,
+            without_timestamps=self.options.without_timestamps and not self._long(samples),
             condition_on_previous_text=False,
             vad_filter=False,
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
+
+    def _long(self, samples: np.ndarray) -> bool:
+        limit = self.options.timestamps_over_s
+        return limit is not None and samples.size > limit * SAMPLE_RATE
 
     def warm_up(self) -> None:
         """One tiny decode so the first real turn does not pay for lazy initialisation."""
