@@ -71,6 +71,7 @@ class FakeClient:
         self.openness = 0.3
         self.replies = 0
         self.heard: list[str] = []
+        self.trimmed: list[str] = []
         self.backend = None
 
     def opening_line(self) -> str:
@@ -88,6 +89,9 @@ class FakeClient:
             if cancel is not None and cancel.is_set():
                 return
             yield f"Reply {self.replies} sentence {n + 1} with a few more words to speak."
+
+    def trim_last_reply(self, heard: str) -> None:
+        self.trimmed.append(heard)
 
     def continue_after_silence(self, cancel: threading.Event | None = None):
         self.heard.append("")

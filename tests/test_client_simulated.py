@@ -444,3 +444,16 @@ def test_going_on_after_a_silence_never_repeats_the_clients_own_line():
     reply = " ".join(client.continue_after_silence())
     assert reply and reply != "My sister made me come."  # a scripted line instead
     assert dict(client.stats.caught_kinds) == {"repeat": 2}
+
+
+def test_a_reply_cut_short_is_remembered_only_as_far_as_it_was_heard():
+    backend = ReplayBackend(["I'm tired. I work early shifts at the bakery."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "You seem tired.", ATTUNED) == ["I'm tired.", "I work early shifts at the bakery."]
+    assert client.state.layer_voiced == "surface"
+    client.trim_last_reply("I'm tired.")  # the trainee came in during the first sentence
+    assert client.history[-1] == ("client", "I'm tired.") and client.last_reply == "I'm tired."
+    assert client.state.layer_voiced is None  # the bakery was never heard, so not yet said
+    client.trim_last_reply("")  # came in before a word was heard: no reply at all
+    assert client.history[-1] == ("trainee", "You seem tired.")

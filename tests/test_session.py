@@ -448,3 +448,24 @@ def test_after_try_again_the_client_waits_for_the_new_answer(scenario):
     assert completed(log)[1]["branch_of"] == 1 and completed(log)[1]["trainee_text"] == "You feel trapped."
     session.end()
     assert session.wait_ended(5)
+
+
+def test_a_reply_cut_short_keeps_only_the_sentences_the_trainee_heard(scenario):
+    speaker = NullSpeaker(pace=True)  # plays in real time: 1.1 s per sentence here
+    session, mic, log = voice_session(scenario, ["You sound tired.", "Sorry, go on."], speaker=speaker)
+    session.client.sentences_per_reply = 3
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: any(e.turn_index == 1 for e in l.of(ev.ClientSaidPart))
+                        and l.of(ev.StateChanged)[-1].state == TurnState.CLIENT_SPEAKING)
+    mic.feed_utterance(tone(0.8, amplitude=0.5))  # in during the first sentence
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
+    first = "Reply 1 sentence 1 with a few more words to speak."
+    record = completed(log)[0]
+    assert record["client_interrupted"] and record["client_text"] == first
+    assert [e.text for e in log.of(ev.ClientSaid) if e.turn_index == 1] == [first]
+    assert session.client.trimmed == [first]  # the client forgets the two unheard sentences
+    assert session.feedback.client_lines[1][0] == first  # and feedback judges only what was heard
+    session.end()
+    assert session.wait_ended(5)

@@ -342,6 +342,10 @@ def test_a_reply_ended_before_its_first_word_leaves_no_empty_row(qtbot):
     view.on_client_said(ev.ClientSaid(5.0, 1, "", 4.0, 4.0, True))
     assert [line.text for line in view.lines] == ["I'm not sure why I'm here."]
     assert view.transcript.client_entry(1) is None
+    view.on_client_part(2, "It's the nights.")  # streamed in, then cut before it was heard
+    view.on_client_said(ev.ClientSaid(9.0, 2, "", 8.0, 8.0, True))
+    assert view.transcript.client_entry(2) is None
+    assert [e.text for e in view.transcript.entries()] == ["I'm not sure why I'm here."]
 
 
 def test_a_very_long_word_gets_break_points_but_keeps_its_text(qtbot):

@@ -682,6 +682,9 @@ class Session:
                 parts.append(sentence)
                 sentences.put(sentence)
         finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()  # the client records its reply now, before it may be trimmed below
             sentences.put(None)
             voice.join()
         self._client_busy.clear()
@@ -689,6 +692,16 @@ class Session:
         if endpoint_at is not None and timings is not None and voice.first_audio_at is not None:
             timings["endpoint_to_first_audio"] = (voice.first_audio_at - endpoint_at) * 1000
         interrupted = self._cancel_reply.is_set() and not self._stop.is_set()
+        if interrupted and self.synthesizer is not None:
+            heard = voice.heard_text()
+            if heard != text:
+                # Sentences generated but never played were not said: the transcript, the
+                # feedback (was the client's feeling reflected?) and the client's memory
+                # keep only what the trainee heard.
+                trim = getattr(self.client, "trim_last_reply", None)
+                if trim is not None:
+                    trim(heard)
+                text = heard
         end_s = voice.start_s + voice.seconds_played() if voice.start_s is not None else self._clock()
         start_s = voice.start_s if voice.start_s is not None else end_s
         if self._clock() < end_s:
@@ -755,6 +768,7 @@ class _VoiceThread(threading.Thread):
         self.first_audio_at: float | None = None
         self.start_s: float | None = None
         self.audio: list[np.ndarray] = []
+        self.queued: list[tuple[str, float]] = []  # (sentence, seconds of sound) on the speaker
         self._seconds_queued = 0.0
         self._stopped_at: float | None = None
         self._play_started_wall: float | None = None
@@ -786,6 +800,7 @@ class _VoiceThread(threading.Thread):
                 session._set_state(TurnState.CLIENT_SPEAKING)
             session.speaker.play(samples, synthesizer.sample_rate)
             self.audio.append(samples)
+            self.queued.append((sentence, samples.size / synthesizer.sample_rate))
             self._seconds_queued += samples.size / synthesizer.sample_rate
         # Wait for playback to finish, unless the trainee barges in (speaker.stop()).
         while session.speaker.playing and not session._cancel_reply.is_set():
@@ -793,6 +808,17 @@ class _VoiceThread(threading.Thread):
         if session._cancel_reply.is_set() and self._play_started_wall is not None:
             self._stopped_at = time.monotonic()
         session._client_speaking.clear()
+
+    def heard_text(self) -> str:
+        """The sentences whose sound had begun when playback stopped (all that were
+        played if it was not stopped); a sentence never synthesized was never heard."""
+        played, begins, heard = self.seconds_played(), 0.0, []
+        for sentence, seconds in self.queued:
+            if begins >= played:
+                break
+            heard.append(sentence)
+            begins += seconds
+        return " ".join(heard)
 
     def seconds_played(self) -> float:
         if self._stopped_at is not None and self._play_started_wall is not None:

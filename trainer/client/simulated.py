@@ -309,6 +309,24 @@ class SimulatedClient:
             source.close()  # stops the model at once on barge-in (releases its lock)
             self._record_reply(" ".join(spoken))
 
+    def trim_last_reply(self, heard: str) -> None:
+        """The trainee cut the last reply short: keep only what was ``heard`` (sentences
+        whose sound had begun). The client must not remember, or later refer to, words
+        the trainee never heard; a disclosure that was not heard is not yet voiced."""
+        if not self._history or self._history[-1][0] != "client":
+            return
+        heard = heard.strip()
+        if heard:
+            self._history[-1] = ("client", heard)
+        else:
+            self._history.pop()
+        self._last_reply = heard
+        voiced = None
+        for speaker, text in self._history:
+            if speaker == "client" and layer_rank(layer_disclosed(self.scenario, text)) > layer_rank(voiced):
+                voiced = layer_disclosed(self.scenario, text)
+        self._state = replace(self._state, layer_voiced=voiced)
+
     def replay_client_line(self, text: str) -> None:
         """Record a line the client said in a stored session (rebuilding a snapshot of an
         earlier run's session, see trainer/replay.py); nothing is generated."""

@@ -353,7 +353,10 @@ class SessionView(QWidget):
 
     def on_client_said(self, e: ev.ClientSaid) -> None:
         if not e.text.strip():
-            return  # ended before the client said a word: no empty row here or in Review
+            # ended before the client said a word: no empty row here or in Review, and
+            # no sentence that streamed in but was never heard
+            self.transcript.remove_client_line(e.turn_index)
+            return
         self.transcript.set_client_line(e.turn_index, e.text, e.interrupted)
         self.lines.append(TranscriptLine(e.turn_index, "client", e.text, interrupted=e.interrupted, branch=self._branch))
 

@@ -85,6 +85,18 @@ class TranscriptView(QScrollArea):
         entry.set_text(text)
         entry.set_marker("cut short" if interrupted else "")
 
+    def remove_client_line(self, turn_index: int) -> None:
+        """A reply cut short before a word of it was heard: its streamed text goes."""
+        entry = self._current_client(turn_index)
+        if entry is None:
+            return
+        self._entries.remove(entry)
+        del self._client[turn_index]
+        entry.setParent(None)
+        entry.deleteLater()
+        if not self._entries:
+            self._placeholder.show()
+
     def add_trainee_line(self, turn_index: int, text: str, marker: str = "") -> None:
         entry = self._add(TranscriptEntry("trainee", turn_index, "You", text))
         if turn_index in self._trainee or marker:
