@@ -125,3 +125,11 @@ def test_a_closed_pipe_after_a_session_command_is_quiet(tmp_path):
     result = subprocess.run(f"'{sys.executable}' -m trainer privacy | true", shell=True, env=env,
                             capture_output=True, text=True, timeout=120)
     assert "Broken pipe" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("value", ["2", "121", "-1", "abc", "nan", "inf"])
+def test_an_impossible_wait_before_the_client_goes_on_is_refused(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["practice", "burnout-nurse", "--text", "--client-goes-on-after", value])
+    assert exit_info.value.code == 2
+    assert "--client-goes-on-after" in capsys.readouterr().err

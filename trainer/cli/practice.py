@@ -88,7 +88,9 @@ def run(args) -> int:
                   "/end or Ctrl+D finishes.\n", flush=True)
             read_typed_turns(session)
         else:
-            print("Speak when the client has finished. Press Ctrl+C to end the session.\n", flush=True)
+            wait = args.client_goes_on_after
+            goes_on = (f" Stay silent and after {wait:g} s the client goes on by themselves." if wait else "")
+            print(f"Speak when the client has finished.{goes_on} Press Ctrl+C to end the session.\n", flush=True)
             while not session.wait_ended(0.5):
                 pass
     except KeyboardInterrupt:
