@@ -127,7 +127,7 @@ class FakeFeedback:
 
     def silence_held(self, start_s, end_s):
         self.silences.append((start_s, end_s))
-        return {"silence_held": True, "silence_ms": round((end_s - start_s) * 1000, 1)}
+        return {"silence_held": True, "silence_ms": None if end_s is None else round((end_s - start_s) * 1000, 1)}
 
     def summary(self):
         return {"turns": len(self.trainee_lines)}

@@ -568,3 +568,13 @@ def test_the_summary_praises_a_held_silence_only_when_there_was_one():
     none = summary_with(0)
     assert none["silences_held"] == 0
     assert "silence sit once" not in " ".join(none["strengths"] + none["to_practise"])
+
+
+def test_a_typed_silence_counts_but_has_no_length(engine):
+    engine.client_turn("I'm so tired all the time.", 0.0, 3.0)
+    assert engine.silence_held(3.0, None)["silence_ms"] is None
+    engine.client_turn("Work never stops.", 3.0, 5.0)
+    engine.trainee_turn("You sound exhausted.", 5.0, 5.0)  # typed: no speech span either
+    summary = engine.summary()
+    assert summary["silences_held"] == 1
+    assert summary["longest_silence_ms"] is None  # not "0 ms"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -351,6 +353,16 @@ def completed(log):
     return [e.record for e in log.of(ev.TurnCompleted)]
 
 
+def until(condition, timeout: float = 5.0) -> bool:
+    """Poll a condition no event announces (the audio clock reaching a time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def test_a_held_silence_brings_the_client_to_go_on(scenario):
     session, mic, log = voice_session(scenario, ["You sound tired."], goes_on_after_s=3.0)
     session.start()
@@ -391,7 +403,7 @@ def test_the_client_goes_on_at_most_twice_in_a_row(scenario):
     assert session.wait_for_listening(5)
     mic.feed_silence(3.5)
     assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 4)
-    assert [bool(r.get("silence_s")) for r in completed(log)] == [True, True, False, True]
+    assert [bool(r.get("silence_held")) for r in completed(log)] == [True, True, False, True]
     session.end()
     assert session.wait_ended(5)
 
@@ -400,9 +412,12 @@ def test_short_silences_paused_time_and_a_zero_setting_bring_no_continuation(sce
     session, mic, log = voice_session(scenario, ["You feel stuck."], goes_on_after_s=3.0)
     session.start()
     assert session.wait_for_listening(5)
+    start = session._clock()
     mic.feed_silence(2.0)
+    assert until(lambda: session._clock() >= start + 1.95)
     session.pause()
     mic.feed_silence(5.0)  # paused: not a silence the trainee is holding
+    assert until(lambda: session._clock() >= start + 6.95)
     session.resume()
     mic.feed_silence(0.5)
     assert not log.wait_for(lambda l: l.of(ev.SilenceHeld), timeout=0.5)
@@ -446,6 +461,60 @@ def test_after_try_again_the_client_waits_for_the_new_answer(scenario):
     mic.feed_utterance(tone(0.8))
     assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
     assert completed(log)[1]["branch_of"] == 1 and completed(log)[1]["trainee_text"] == "You feel trapped."
+    assert session.wait_for_listening(5)
+    mic.feed_silence(3.5)  # after the new answer's reply the client goes on again
+    assert log.wait_for(lambda l: len(l.of(ev.SilenceHeld)) == 1)
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_staying_silent_is_still_an_answer_a_try_again_may_give(scenario):
+    session, mic, log = voice_session(scenario, ["You feel stuck."], goes_on_after_s=3.0)
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.8))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert session.wait_for_listening(5)
+    session.try_again_from(0)
+    since = session._clock()
+    mic.feed_silence(1.0)
+    assert until(lambda: session._clock() >= since + 0.95)  # the blocks were read
+    assert session.hold_silence()  # e.g. /wait typed in the try-again panel
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
+    assert completed(log)[1]["branch_of"] == 1 and completed(log)[1]["silence_s"] == pytest.approx(1.0, abs=0.1)
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_after_an_utterance_it_could_not_hear_the_silence_starts_again(scenario):
+    session, mic, log = voice_session(scenario, [""], goes_on_after_s=3.0)  # a cough: no words
+    session.start()
+    assert session.wait_for_listening(5)
+    mic.feed_utterance(tone(0.5))
+    assert log.wait_for(lambda l: any("didn't catch" in e.message for e in l.of(ev.ErrorOccurred)))
+    assert session.wait_for_listening(5)
+    mic.feed_silence(3.5)
+    assert log.wait_for(lambda l: len(l.of(ev.SilenceHeld)) == 1)
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_a_pause_stops_the_silence_clock_without_resetting_it(scenario):
+    session, mic, log = voice_session(scenario, [], goes_on_after_s=4.0)
+    session.start()
+    assert session.wait_for_listening(5)
+    start = session._clock()
+    mic.feed_silence(2.5)
+    assert until(lambda: session._clock() >= start + 2.45)  # all blocks read
+    session.pause()
+    paused_at = session._clock()
+    mic.feed_silence(6.0)  # paused: not counted
+    assert until(lambda: session._clock() >= paused_at + 5.95)
+    session.resume()
+    assert not log.wait_for(lambda l: l.of(ev.SilenceHeld), timeout=0.3)
+    mic.feed_silence(2.0)  # 2.5 + 2.0 > 4 s of silence held
+    assert log.wait_for(lambda l: len(l.of(ev.SilenceHeld)) == 1)
+    assert log.of(ev.SilenceHeld)[0].seconds < 6.0
     session.end()
     assert session.wait_ended(5)
 

@@ -156,7 +156,7 @@ def test_a_held_silence_reads_as_the_trainees_turn_in_the_report_and_the_termina
     with open_store(tmp_path) as store:
         sid = store.start_session("recent-bereavement", "Seven weeks on", {})
         store.add_turn(sid, {"index": 0, "trainee_text": "", "client_text": "Hello. My daughter thought I should come."})
-        store.add_turn(sid, {"index": 1, "trainee_text": "", "silence_s": 11.6, "code": "",
+        store.add_turn(sid, {"index": 1, "trainee_text": "", "silence_held": True, "silence_s": 11.6, "code": "",
                              "client_text": "The house is so quiet now.",
                              "feedback": {"silence_held": True, "silence_ms": 11600.0}})
         store.add_turn(sid, {"index": 2, "trainee_text": "It's so quiet without him.", "code": "reflection_simple",

@@ -60,7 +60,7 @@ def test_typed_wait_lets_the_client_go_on_and_is_shown_as_a_held_silence(monkeyp
                       options=SessionOptions(input_mode="text"))
     out = io.StringIO()
     session.add_listener(TranscriptPrinter(scenario, out=out))
-    typed = iter(["/wait", "/wait", "/wait", "You feel stuck.", "/end"])
+    typed = iter(["/wait", " /WAIT ", "/wait", "/wiat", "You feel stuck.", "/End"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
     session.start()
     read_typed_turns(session)
@@ -70,7 +70,7 @@ def test_typed_wait_lets_the_client_go_on_and_is_shown_as_a_held_silence(monkeyp
     assert printed.count("You: (let the silence sit)") == 2  # the third /wait: client waits
     assert "You: You feel stuck." in printed
     records = session.recorder.sessions["s1"]
-    assert [(r["trainee_text"], "silence_s" in r) for r in records] == [
+    assert [(r["trainee_text"], bool(r.get("silence_held"))) for r in records] == [
         ("", False), ("", True), ("", True), ("You feel stuck.", False)]
     assert session.client.heard == ["", "", "You feel stuck."]
 
@@ -79,3 +79,24 @@ def test_the_summary_counts_held_silences():
     out = io.StringIO()
     TranscriptPrinter(find_scenario("burnout-nurse"), out=out).print_summary({"silences_held": 2})
     assert "Silences you let sit: 2" in out.getvalue()
+
+
+def test_a_mistyped_command_is_not_said_to_the_client(monkeypatch, capsys):
+    from tests.fakes import FakeClient, FakeFeedback, FakeSynthesizer
+    from trainer.audio.playback import NullSpeaker
+    from trainer.session import Session, SessionOptions
+    from trainer.terminal import read_typed_turns
+
+    session = Session(find_scenario("burnout-nurse"), client=FakeClient(), speaker=NullSpeaker(),
+                      synthesizer=FakeSynthesizer(), feedback=FakeFeedback(),
+                      options=SessionOptions(input_mode="text"))
+    typed = iter(["/wiat", "/wait please", "/end"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    session.start()
+    read_typed_turns(session)
+    session.end()
+    assert session.wait_ended(5)
+    assert session.feedback.trainee_lines == [] and session.client.heard == []
+    out = capsys.readouterr().out
+    assert "(Unknown command /wiat: /wait lets a silence sit, /end finishes.)" in out
+    assert "(Unknown command /wait please:" in out

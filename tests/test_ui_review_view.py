@@ -231,12 +231,14 @@ def test_stored_turns_in_per_turn_shape_are_understood():
 def test_a_held_silence_is_shown_where_the_trainees_words_would_be(qtbot):
     lines = lines_from_stored([
         {"index": 0, "client_text": "Hello."},
-        {"index": 1, "trainee_text": "", "silence_s": 10.4, "client_text": "It's been hard."},
-        {"index": 2, "trainee_text": "It's been hard.", "client_text": "Yes.",
+        {"index": 1, "trainee_text": "", "silence_held": True, "silence_s": 10.4, "client_text": "It's been hard."},
+        {"index": 2, "trainee_text": "", "silence_held": True, "silence_s": None, "client_text": "Yes."},
+        {"index": 3, "trainee_text": "It's been hard.", "client_text": "Yes.",
          "feedback": {"code": "reflection_simple", "confidence": 0.8}},
     ])
-    assert [(l.turn_index, l.role, l.text, l.silence) for l in lines[1:3]] == [
-        (1, "trainee", "(let the silence sit for 10 s)", True), (1, "client", "It's been hard.", False)]
+    assert [(l.turn_index, l.role, l.text, l.silence) for l in lines[1:4]] == [
+        (1, "trainee", "(let the silence sit for 10 s)", True), (1, "client", "It's been hard.", False),
+        (2, "trainee", "(let the silence sit)", True)]  # typed: no length known
     assert lines[1].code is None
     review = ReviewView()
     qtbot.addWidget(review)
@@ -244,6 +246,35 @@ def test_a_held_silence_is_shown_where_the_trainees_words_would_be(qtbot):
     assert review.subtitle_label.text() == "1 answer"  # a silence is no answer
     assert review.table.item(1, 2).text() == "(let the silence sit for 10 s)"
     assert review.table.item(1, 3).text() == ""  # nothing coded
+
+
+def test_wait_in_the_try_again_box_gives_a_held_silence_as_the_new_answer(qtbot):
+    from trainer import events as ev
+
+    class TrySession:
+        def __init__(self):
+            self.calls, self.can_wait = [], True
+
+        def hold_silence(self):
+            self.calls.append("hold_silence")
+            return self.can_wait
+
+        def submit_text(self, text):
+            self.calls.append(text)
+
+    review = ReviewView()
+    qtbot.addWidget(review)
+    review.try_session = TrySession()
+    review._submit_new_answer("/Wait")
+    review._submit_new_answer("It's been hard.")
+    assert review.try_session.calls == ["hold_silence", "It's been hard."]
+    review.try_session.can_wait = False
+    review._submit_new_answer("/wait")
+    assert review.try_panel.status_label.text() == "The client is waiting for you to say something."
+    review._awaiting_new, review._new_turn = True, None
+    review._on_try_silence(ev.SilenceHeld(5.0, 2, 1.0, 13.0))
+    assert review._new_turn == 2
+    assert review.try_panel.new.text_label.text() == "(let the silence sit for 12 s)"
 
 
 def test_review_without_scenario_cannot_try_again(qtbot, fake_services):
@@ -432,6 +463,15 @@ def test_summary_panel_explains_what_a_dash_would_hide(qtbot):
     panel.set_summary({"turns": 1, "strengths": [], "to_practise": []})
     texts = [label.text() for label in panel.findChildren(QLabel)]
     assert any("3 answers are needed" in text for text in texts)
+
+
+def test_summary_panel_counts_held_silences_as_a_whole_number_only_when_there_were_some(qtbot):
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+    panel.set_summary({"turns": 4, "silences_held": 3, "strengths": [], "to_practise": []})
+    assert panel.value_labels["silences_held"].text() == "3"
+    panel.set_summary({"turns": 4, "silences_held": 0, "strengths": [], "to_practise": []})
+    assert "silences_held" not in panel.value_labels
 
 
 def test_review_at_1024_px_keeps_lines_readable(qtbot, fake_services):

@@ -333,6 +333,10 @@ def test_typing_wait_lets_the_silence_sit_instead_of_sending_the_word(qtbot):
     view.text_input.setText("You feel stuck.")
     view.submit_text()
     assert view.session.calls[-1] == "You feel stuck."
+    view.show()
+    assert view.error_banner.isVisible()
+    view.on_trainee_said(ev.TraineeSaid(1.0, 1, "You feel stuck.", 0.0, 0.0))
+    assert not view.error_banner.isVisible()  # the notice went with the next turn
 
 
 def test_a_reply_ended_before_its_first_word_leaves_no_empty_row(qtbot):

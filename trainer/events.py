@@ -84,7 +84,8 @@ class SilenceHeld(Event):
     """The trainee let a silence sit after the client's line until the client went on.
 
     ``turn_index`` is the turn the client's continuation is recorded under; the silence
-    ran from ``start_s`` (the client's line ended) to ``end_s`` on the engine clock.
+    ran from ``start_s`` (the client's line ended) to ``end_s`` on the engine clock. A
+    typed session has no clock running, so its silences last 0 s (no length is known).
     """
 
     turn_index: int
@@ -114,7 +115,7 @@ class ClientSaid(Event):
     """The client's whole line for a turn (``turn_index`` 0 is the opening line).
 
     ``interrupted`` is true when the trainee barged in and playback was cut short;
-    ``text`` is still the whole line that was generated.
+    ``text`` is then only the sentences whose sound had begun (what the trainee heard).
     """
 
     turn_index: int

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from trainer.client.simulated import SimulatedClient
 from trainer.feedback.coder import CodedUtterance
 from trainer.feedback.engine import FeedbackEngine
+from trainer.feedback.measures import is_held_silence
 from trainer.session import SessionSnapshot
 
 
@@ -102,8 +103,9 @@ class StoredSessionReplay:
                 result = feedback.trainee_turn(trainee_text, start, end,
                                                None if interrupted is None else bool(interrupted))
                 client.observe_trainee_turn(trainee_text, stored or result)
-            elif turn.get("silence_s") is not None:  # the trainee let a silence sit
-                feedback.silence_held(0.0, float(turn["silence_s"]))
+            elif is_held_silence(turn):
+                seconds = turn.get("silence_s")  # None when typed: no length known
+                feedback.silence_held(0.0, None if seconds is None else float(seconds))
             client_text = str(turn.get("client_text") or "").strip()
             client.replay_client_line(client_text)
             if client_text:

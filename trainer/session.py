@@ -90,6 +90,13 @@ class SessionOptions:
 MAX_CONTINUATIONS_IN_A_ROW = 2
 """The client goes on after a held silence at most this often before waiting for the trainee."""
 
+WAIT_COMMAND = "/wait"
+"""Typed instead of words (terminal, reply box, try-again box): let the silence sit."""
+
+
+def is_wait_command(text: str) -> bool:
+    return text.strip().lower() == WAIT_COMMAND
+
 
 @dataclass
 class _Utterance:
@@ -207,6 +214,10 @@ class Session:
         # under way), and how often the client went on after a silence in a row.
         self._quiet_since: float | None = None
         self._continuations_in_a_row = 0
+        self._quiet_before_pause: float | None = None
+        # After "try it again" the client does not go on by itself (the trainee may take
+        # time over the new answer), though the trainee may still choose to stay silent.
+        self._client_waits = False
         # One recognition thread: tentative transcripts start while the trainee's
         # end-of-turn silence is still running, so little is left at the endpoint.
         self._asr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
@@ -235,7 +246,8 @@ class Session:
             try:
                 self.session_id = self.recorder.start_session(
                     self.scenario.id, self.scenario.title, dict(self.options.models),
-                    {"input_mode": self._input_mode, "end_silence_ms": self.options.end_silence_ms},
+                    {"input_mode": self._input_mode, "end_silence_ms": self.options.end_silence_ms,
+                     "client_goes_on_after_s": self.options.client_goes_on_after_s},
                 )
             except Exception as error:  # storage problems must not stop practice
                 self._error(f"This session cannot be saved: {error}", "Practice continues; nothing will be stored.")
@@ -249,6 +261,8 @@ class Session:
             thread.start()
 
     def pause(self) -> None:
+        since = self._quiet_since
+        self._quiet_before_pause = None if since is None else max(0.0, self._clock() - since)
         self._resumed.clear()
         self._cancel_reply.set()
         self.speaker.stop()
@@ -256,8 +270,9 @@ class Session:
 
     def resume(self) -> None:
         self._resumed.set()
-        if self._quiet_since is not None:
-            self._quiet_since = self._clock()  # paused time is no silence held
+        if self._quiet_since is not None and self._quiet_before_pause is not None:
+            # paused time is no silence held; the silence before the pause still counts
+            self._quiet_since = self._clock() - self._quiet_before_pause
         self._set_state(TurnState.LISTENING)
 
     def end(self) -> None:
@@ -338,8 +353,9 @@ class Session:
         self._next_turn = snap.next_turn
         self._continuations_in_a_row = 0
         # The trainee chose to answer this line again and may take time over it: the client
-        # does not go on (as after resuming a finished session's branch).
-        self._quiet_since = None
+        # does not go on by itself, but staying silent is still an answer they may give.
+        self._quiet_since = self._clock()
+        self._client_waits = True
         self._set_state(TurnState.LISTENING)
 
     def wait_for_listening(self, timeout: float | None = None) -> bool:
@@ -432,7 +448,7 @@ class Session:
     def _check_held_silence(self) -> None:
         wait_s = self.options.client_goes_on_after_s
         since = self._quiet_since
-        if (not wait_s or since is None or self.state != TurnState.LISTENING
+        if (not wait_s or since is None or self._client_waits or self.state != TurnState.LISTENING
                 or self._client_busy.is_set() or not hasattr(self.client, "continue_after_silence")):
             return
         if self._clock() - since >= wait_s:
@@ -523,6 +539,7 @@ class Session:
 
     def _quiet_after(self, reply: dict) -> None:
         """The client's line is over: the trainee's silence is counted from its end."""
+        self._client_waits = False
         if not reply["interrupted"] and reply["text"]:
             self._quiet_since = reply["end_s"]
 
@@ -539,6 +556,7 @@ class Session:
         self._branch_of = snap.next_turn
         self.opening_text = snap.client_line
         self._snapshots[snap.next_turn - 1] = snap
+        self._quiet_since, self._client_waits = self._clock(), True  # as after "try it again"
         self._emit(ev.ClientSaid(time.monotonic(), snap.next_turn - 1, snap.client_line, 0.0, 0.0, False))
 
     def _trainee_turn(self, job: _Utterance) -> None:
@@ -554,6 +572,7 @@ class Session:
         text = text.strip()
         if not text:
             self._error("I didn't catch that.", "Please say it again, a little closer to the microphone.")
+            self._quiet_since = job.end_s  # a cough or a mumble: the silence starts again after it
             return
         self._next_turn += 1
         self._emit(ev.TraineeSaid(time.monotonic(), turn_index, text, job.start_s, job.end_s, job.reference))
@@ -602,7 +621,8 @@ class Session:
     def _silence_turn(self, job: _Utterance) -> None:
         """The trainee let a silence sit: the client goes on by themselves.
 
-        Recorded as a turn with no trainee words and ``silence_s``; nothing is coded or
+        Recorded as a turn with no trainee words, ``silence_held`` and ``silence_s`` (None
+        when typed: no clock ran, so its length is unknown); nothing is coded or
         scored (the feedback engine only counts it), and the client's state is unchanged.
         """
         turn_index = self._next_turn
@@ -610,8 +630,9 @@ class Session:
         self._continuations_in_a_row += 1
         self._emit(ev.SilenceHeld(time.monotonic(), turn_index, job.start_s, job.end_s))
         feedback: dict = {}
+        timed = self._input_mode != "text"
         if self.feedback is not None:
-            feedback = self.feedback.silence_held(job.start_s, job.end_s)
+            feedback = self.feedback.silence_held(job.start_s, job.end_s if timed else None)
         state = getattr(self.client, "state", None)
         state_dict = state.to_dict() if hasattr(state, "to_dict") else {}
         reply = self._client_line(turn_index, None, silence=True)
@@ -619,7 +640,8 @@ class Session:
         record = {
             "index": turn_index,
             "trainee_text": "",
-            "silence_s": round(job.end_s - job.start_s, 1),
+            "silence_held": True,
+            "silence_s": round(job.end_s - job.start_s, 1) if timed else None,
             "client_text": reply["text"],
             "client_interrupted": reply["interrupted"],
             "code": "",

@@ -8,6 +8,7 @@ from trainer import events as ev
 from trainer.events import TurnState
 from trainer.feedback.measures import code_label, held_silence_label, telling_part_codes
 from trainer.feedback.risk import describe_risk
+from trainer.session import is_wait_command
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -117,13 +118,17 @@ def read_typed_turns(session) -> None:
             line = _valid_text(input("> "))
         except EOFError:
             break
-        if line.strip() in ("/end", "/quit"):
+        if line.strip().lower() in ("/end", "/quit"):
             break
-        if line.strip() == "/wait":
+        if is_wait_command(line):
             before = session.jobs_done
             if not session.hold_silence():
                 print("(The client is waiting for you to say something.)", flush=True)
                 continue
+        elif line.strip().startswith("/"):
+            # a mistyped command must not reach the client (and the coder) as words
+            print(f"(Unknown command {line.strip()}: /wait lets a silence sit, /end finishes.)", flush=True)
+            continue
         elif line.strip():
             before = session.jobs_done
             session.submit_text(line.strip())

@@ -25,7 +25,7 @@ from trainer.storage.paths import (
     DataPaths,
     resolve_data_dir,
 )
-from trainer.feedback.measures import code_label, held_silence_label
+from trainer.feedback.measures import code_label, held_silence_label, is_held_silence
 from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.store import SessionStore, remove_store_files
 
@@ -209,11 +209,11 @@ def format_transcript(session: StoredSession) -> str:
             lines.append(f"You ({turn['index']}) [{', '.join(tags)}]: {turn['trainee_text']}")
             if feedback.get("nudge"):
                 lines.append(f"    tip: {feedback['nudge']}")
-        elif turn.get("silence_s") is not None:
-            lines.append(f"You ({turn['index']}): {held_silence_label(turn['silence_s'])}")
+        elif is_held_silence(turn):
+            lines.append(f"You ({turn['index']}): {held_silence_label(turn.get('silence_s'))}")
         # the comment follows the line it is about (after the client's reply it read as
         # a comment on the next answer)
-        answered = bool(turn.get("trainee_text")) or turn.get("silence_s") is not None
+        answered = bool(turn.get("trainee_text")) or is_held_silence(turn)
         about = f"You ({turn['index']})" if answered else "the opening line"
         turn_comments = [f"    comment on {about} from {c['author']}: {c['text']}"
                          for c in comments.pop(turn.get("index"), [])]

@@ -61,7 +61,8 @@ class EngineState:
     risk_asked: bool = False  # the trainee has asked about suicide at some point
     trainee_seconds: float = 0.0
     client_seconds: float = 0.0
-    held_silences_ms: tuple[float, ...] = ()  # silences the trainee let sit until the client went on
+    # silences the trainee let sit until the client went on (None: typed, length unknown)
+    held_silences_ms: tuple[float | None, ...] = ()
 
 
 class FeedbackEngine:
@@ -272,20 +273,20 @@ class FeedbackEngine:
             "backchannel": backchannel,
         }
 
-    def silence_held(self, start_s: float, end_s: float) -> dict[str, Any]:
+    def silence_held(self, start_s: float, end_s: float | None) -> dict[str, Any]:
         """The trainee said nothing from ``start_s`` (the client's line ended) until the
-        client went on by themselves at ``end_s``.
+        client went on by themselves at ``end_s`` (None in a typed session: no length).
 
         Not a turn: nothing is coded or scored and the running score stands. Staying with
         a silence is a skill (it often brings the client to say more), so the summary
         counts these and the longest silence includes them.
         """
         state = self._state
-        silence_ms = max(0.0, (end_s - start_s) * 1000)
+        silence_ms = None if end_s is None else max(0.0, (end_s - start_s) * 1000)
         self._state = replace(state, held_silences_ms=state.held_silences_ms + (silence_ms,))
         return {
             "silence_held": True,
-            "silence_ms": round(silence_ms, 1),
+            "silence_ms": None if silence_ms is None else round(silence_ms, 1),
             "running_attunement": state.running_attunement,
         }
 

@@ -57,6 +57,11 @@ def code_label(code: str | None, confidence: float | None = None) -> str:
     return f"{label}?" if is_tentative(code, confidence) else label
 
 
+def is_held_silence(turn: dict) -> bool:
+    """A stored turn in which the trainee let a silence sit (no words; the client went on)."""
+    return bool(turn.get("silence_held"))
+
+
 def held_silence_label(seconds: float | None) -> str:
     """How a held silence reads where the trainee's words would be (transcripts, reports)."""
     if seconds is None or seconds < 1:

@@ -208,12 +208,12 @@ def _rate(hits: int, total: int) -> float | None:
 
 def summarize(
     turns: Sequence[TurnRecord], trainee_seconds: float, client_seconds: float,
-    held_silences_ms: Sequence[float] = (),
+    held_silences_ms: Sequence[float | None] = (),
 ) -> SessionSummary:
     """Build the session summary from the trainee turns and total speech seconds.
 
     ``held_silences_ms``: silences the trainee let sit until the client went on by
-    themselves; they count towards the longest silence.
+    themselves; those of known length (not typed: None) count towards the longest silence.
     """
     utterances = [u for turn in turns for u in turn.utterances]
     counts = Counter(u.code for u in utterances)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.feedback.measures import code_label, held_silence_label
+from trainer.feedback.measures import code_label, held_silence_label, is_held_silence
 from trainer.feedback.risk import describe_risk
 from trainer.storage.records import StoredSession
 
@@ -209,12 +209,12 @@ def _body_html(session: StoredSession) -> str:
             )
             if feedback.get("nudge"):
                 parts.append(f"<p class='nudge'>Tip: {_e(feedback['nudge'])}</p>")
-        elif turn.get("silence_s") is not None:
+        elif is_held_silence(turn):
             parts.append(f"<p class='trainee'><b>You ({turn.get('index')}):</b> "
-                         f"{_e(held_silence_label(turn['silence_s']))}</p>")
+                         f"{_e(held_silence_label(turn.get('silence_s')))}</p>")
         # A turn's comment is about the trainee's line, so it follows that line and names it;
         # after the client's reply it read as a comment on the next answer.
-        answered = bool(turn.get("trainee_text")) or turn.get("silence_s") is not None
+        answered = bool(turn.get("trainee_text")) or is_held_silence(turn)
         about = f"You ({turn.get('index')})" if answered else "the client's opening line"
         turn_comments = comments_by_turn.pop(turn.get("index"), [])
         if answered:

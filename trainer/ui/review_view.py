@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.feedback.measures import held_silence_label
+from trainer.session import is_wait_command
 from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
@@ -555,7 +556,12 @@ class ReviewView(QWidget):
             self._forget_try_session()
 
     def _submit_new_answer(self, text: str) -> None:
-        if self.try_session is not None:
+        if self.try_session is None:
+            return
+        if is_wait_command(text):  # a held silence is an answer too
+            if not self.try_session.hold_silence():
+                self.try_panel.status_label.setText("The client is waiting for you to say something.")
+        else:
             self.try_session.submit_text(text)
 
     def _on_try_said(self, e: Any) -> None:

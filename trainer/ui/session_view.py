@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from trainer import events as ev
 from trainer.feedback.measures import held_silence_label
+from trainer.session import is_wait_command
 from trainer.ui.attunement_panel import AttunementPanel
 from trainer.ui.client_presence import ClientPresence
 from trainer.ui.codes import state_style
@@ -40,8 +41,8 @@ log = logging.getLogger(__name__)
 MODES = ("voice", "push_to_talk", "text")
 MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "Text"}
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
-TYPE_PLACEHOLDER = "Type what you would say, then press Enter (/wait to let a silence sit)"
-WAIT_COMMAND = "/wait"  # typed: stay silent and let the client go on, as in the terminal
+TYPE_PLACEHOLDER = "Type what you would say, then press Enter"
+WAITING_NOTICE = "The client is waiting for you to say something."
 PAUSED_PLACEHOLDER = "Paused: resume (Ctrl+P) to reply"
 # (presence column, attunement panel) widths; narrower below NARROW_BELOW px, so that at
 # 1024 px the transcript keeps room to read (it was squeezed to ~190 px)
@@ -332,7 +333,13 @@ class SessionView(QWidget):
         if speech:
             self.presence.set_level(min(1.0, (dbfs + 60) / 60))
 
+    def _clear_waiting_notice(self) -> None:
+        """The notice that a /wait was refused is stale once the conversation moves on."""
+        if self.error_banner.isVisible() and self.error_banner.message_label.text() == WAITING_NOTICE:
+            self.error_banner.dismiss()
+
     def on_trainee_said(self, e: ev.TraineeSaid) -> None:
+        self._clear_waiting_notice()
         again = any(l.role == "trainee" and l.turn_index == e.turn_index for l in self.lines)
         if again:
             self._branch += 1
@@ -344,6 +351,7 @@ class SessionView(QWidget):
     def on_silence_held(self, e: ev.SilenceHeld) -> None:
         """The trainee let the silence sit and the client goes on: shown where the
         trainee's words would be, so the client's next line does not seem to follow on."""
+        self._clear_waiting_notice()
         text = held_silence_label(e.seconds)
         self.lines.append(TranscriptLine(e.turn_index, "trainee", text, branch=self._branch, silence=True))
         self.transcript.add_trainee_line(e.turn_index, text)
@@ -421,7 +429,7 @@ class SessionView(QWidget):
         hints = {
             "voice": "Just talk; the client hears you when you pause.",
             "push_to_talk": "Hold Space while you talk; let go when you've finished.",
-            "text": "Type your reply and press Enter.",
+            "text": "Type your reply and press Enter; /wait lets a silence sit.",
         }
         self.mode_hint.setText(hints[self.mode])
         if self.mode == "text" and self.isVisible():
@@ -437,9 +445,9 @@ class SessionView(QWidget):
         text = self.text_input.text().strip()
         if not text or self.session is None or self.finished:
             return
-        if text.lower() == WAIT_COMMAND:
+        if is_wait_command(text):  # stay silent and let the client go on, as in the terminal
             if not self.session.hold_silence():
-                self.error_banner.show_error("The client is waiting for you to say something.", "")
+                self.error_banner.show_error(WAITING_NOTICE, "")
                 return
         else:
             self.session.submit_text(text)

@@ -156,7 +156,7 @@ class SummaryPanel(QScrollArea):
             ("median_latency_ms", "Median response latency", fmt_ms),
         ]
         if summary.get("silences_held"):  # a row only when it happened (older sessions lack it)
-            extra.append(("silences_held", "Silences you let sit", str))
+            extra.append(("silences_held", "Silences you let sit", lambda v: "—" if v is None else f"{v:.0f}"))
         start = len(BANDED_ROWS)
         for offset, (key, label, fmt) in enumerate(extra):
             value, _band = _value(summary.get(key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainer.feedback.measures import held_silence_label
+from trainer.feedback.measures import held_silence_label, is_held_silence
 
 
 @dataclass
@@ -59,8 +59,8 @@ def lines_from_stored(turns: list[dict]) -> list[TranscriptLine]:
         client_text = _first(row, "client_text", "client")
         if trainee_text:
             lines.append(TranscriptLine(index, "trainee", str(trainee_text), code, confidence, feedback, branch=branch))
-        elif row.get("silence_s") is not None:
-            lines.append(TranscriptLine(index, "trainee", held_silence_label(float(row["silence_s"])),
+        elif is_held_silence(row):
+            lines.append(TranscriptLine(index, "trainee", held_silence_label(row.get("silence_s")),
                                         branch=branch, silence=True))
         if client_text:
             lines.append(
