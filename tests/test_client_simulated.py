@@ -430,7 +430,7 @@ def test_after_a_held_silence_the_client_goes_on_without_a_trainee_turn():
     reply = list(client.continue_after_silence())
     assert reply == ["I'm tired all the time."]
     last = backend.calls[0]["messages"][-1]
-    assert last["role"] == "user" and last["content"].startswith("...")
+    assert last["role"] == "user" and last["content"].startswith("(The counsellor says nothing and waits.)")
     assert "stayed quietly with Sam for a while" in last["content"]
     assert "guarded" not in last["content"].split("(", 1)[1]  # the stance is not asked for
     assert [speaker for speaker, _ in client.history] == ["client", "client"]
@@ -457,3 +457,20 @@ def test_a_reply_cut_short_is_remembered_only_as_far_as_it_was_heard():
     assert client.state.layer_voiced is None  # the bakery was never heard, so not yet said
     client.trim_last_reply("")  # came in before a word was heard: no reply at all
     assert client.history[-1] == ("trainee", "You seem tired.")
+
+
+def test_going_on_after_a_silence_neither_restates_the_last_line_nor_asks_what_was_meant():
+    backend = ReplayBackend(["I'm sorry, I don't understand you.",
+                             "I'm sorry, I'm just all over the place at the moment.",
+                             "I work early shifts at the bakery."])
+    client = SimulatedClient(make_scenario(opening_lines=["I'm a bit all over the place at the moment, sorry."]),
+                             backend)
+    client.opening_line()
+    reply = " ".join(client.continue_after_silence())
+    assert "understand" not in reply and "all over the place" not in reply
+    assert dict(client.stats.caught_kinds) == {"confused": 1, "repeat": 1}
+    # after a trainee's words, not understanding them is a fair answer
+    backend = ReplayBackend(["I'm sorry, I don't understand you."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "Hmm, ambivalence?", ATTUNED) == ["I'm sorry, I don't understand you."]

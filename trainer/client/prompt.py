@@ -63,6 +63,12 @@ SILENCE_INSTRUCTION = (
 )
 """Replaces the stance instruction when the trainee let a silence sit (no words to react to)."""
 
+SILENCE_CUE = "(The counsellor says nothing and waits.)"
+"""Stands for the trainee's words after a held silence. Tried on the 0.5B model, 7
+scenarios x 3 seeds x 2 continuations: "..." was read as mumbling ("I'm sorry, I don't
+understand you.", 6 of 42 replies off), an empty message as a new conversation ("Hello,
+welcome to my session.", 9 of 42); this cue left 4 of 42."""
+
 OPENING_CUE = "Hello, come in and take a seat."
 """The user message before the opening line, so the chat starts with a user turn and the
 model sees one example of the client's voice."""
@@ -188,6 +194,6 @@ def build_messages(
     if messages[-1]["role"] == "user":
         last = messages.pop()["content"]
     else:
-        last = "..."  # the trainee said nothing (a long silence)
+        last = SILENCE_CUE  # the trainee said nothing (a long silence)
     messages.append({"role": "user", "content": f"{last}\n\n({hint})"})
     return messages

@@ -181,6 +181,25 @@ def _misquotes(sentence: str, trainee_turns: Sequence[str]) -> bool:
     return bool(quote) and not any(f" {quote} " in f" {normalize_text(turn)} " for turn in trainee_turns)
 
 
+GOING_ON_REPEAT_SHARE = 0.6
+"""Going on after a silence, a sentence with this share of its content words in the
+client's line just before says it again in other words ("I've got a job offer in another
+city, a senior one, ..." after "I've been offered a senior job in another city ...")."""
+_CONFUSED = re.compile(
+    r"\b(do(n't| not) (understand|follow|know what you mean)|not sure (what|i follow)|what (do )?you mean"
+    r"|what you're (trying to )?say)", re.IGNORECASE)
+"""Not understanding the counsellor, when the counsellor said nothing."""
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in normalize_text(text).split() if w not in STOPWORDS and len(w) > 2}
+
+
+def _restates(sentence: str, line: str) -> bool:
+    words = _content_words(sentence)
+    return len(words) >= 2 and len(words & _content_words(line)) / len(words) >= GOING_ON_REPEAT_SHARE
+
+
 def _line_said_before(line: str, earlier_turns: Sequence[str]) -> bool:
     """Whether the client already said a scripted line, or any sentence of it."""
     pieces = _normalized_sentences(line) | {normalize_text(line)}
@@ -481,6 +500,11 @@ class SimulatedClient:
         earlier = [t for s, t in self._history if s == "client"]
         if _said_before(norm, earlier) or norm in {normalize_text(s) for s in spoken}:
             return RoleVerdict(False, "repeat")
+        if self._history and self._history[-1][0] == "client":  # going on after a silence
+            if _restates(sentence, self._history[-1][1]):
+                return RoleVerdict(False, "repeat")
+            if _CONFUSED.search(sentence):
+                return RoleVerdict(False, "confused")
         return verdict
 
     def _model_sentences(self, cancel: threading.Event | None) -> Iterator[str]:
