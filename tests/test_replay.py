@@ -42,30 +42,44 @@ TRAINEE_LINES = [
 ]
 
 
-@pytest.fixture
-def stored_run(tmp_path):
-    """A session practised and stored, then the store re-opened as by a new app run."""
-    scenario = find_scenario("burnout-nurse")
+WAIT = None
+"""In ``practise_and_store``'s answers: let the silence sit (the client goes on)."""
+
+
+def practise_and_store(tmp_path, scenario, answers, seed):
+    """Practise a typed session, store it, and load it back as a new app run would:
+    ``(stored session, {client line: live snapshot})``."""
     store = SessionStore.open(tmp_path / "data", passphrase=None, use_env=False)
-    session = Session(scenario, client=SimulatedClient(scenario, None, seed=3), speaker=NullSpeaker(),
+    session = Session(scenario, client=SimulatedClient(scenario, None, seed=seed), speaker=NullSpeaker(),
                       synthesizer=FakeSynthesizer(), feedback=FeedbackEngine(KeywordCoder()),
                       recorder=store, options=SessionOptions(input_mode="text"))
     log = EventLog()
     session.add_listener(log)
     session.start()
     assert session.wait_for_listening(5)
-    for n, line in enumerate(TRAINEE_LINES, 1):
-        session.submit_text(line)
+    for n, answer in enumerate(answers, 1):
+        if answer is WAIT:
+            assert session.hold_silence()
+        else:
+            session.submit_text(answer)
         assert log.wait_for(lambda l, n=n: len(l.of(ev.TurnCompleted)) == n)
         assert session.wait_for_listening(5)
     session.end()
     assert session.wait_ended(5)
-    live = {k: session.snapshot_at(k) for k in range(len(TRAINEE_LINES) + 1)}
+    live = {k: session.snapshot_at(k) for k in range(len(answers) + 1)}
     session_id = session.session_id
     store.close()
     reopened = SessionStore.open(tmp_path / "data", passphrase=None, use_env=False)
     stored = reopened.load_session(session_id)
     reopened.close()
+    return stored, live
+
+
+@pytest.fixture
+def stored_run(tmp_path):
+    """A session practised and stored, then the store re-opened as by a new app run."""
+    scenario = find_scenario("burnout-nurse")
+    stored, live = practise_and_store(tmp_path, scenario, TRAINEE_LINES, seed=3)
     return scenario, stored, live
 
 
@@ -141,25 +155,7 @@ def test_stored_codes_fall_back_for_unseen_text():
 
 def test_a_held_silence_is_rebuilt_like_the_live_session(tmp_path):
     scenario = find_scenario("recent-bereavement")
-    store = SessionStore.open(tmp_path / "data", passphrase=None, use_env=False)
-    session = Session(scenario, client=SimulatedClient(scenario, None, seed=1), speaker=NullSpeaker(),
-                      synthesizer=FakeSynthesizer(), feedback=FeedbackEngine(KeywordCoder()),
-                      recorder=store, options=SessionOptions(input_mode="text"))
-    log = EventLog()
-    session.add_listener(log)
-    session.start()
-    assert session.wait_for_listening(5)
-    assert session.hold_silence()  # turn 1: the client goes on
-    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
-    assert session.wait_for_listening(5)
-    session.submit_text("You sound completely worn out.")  # turn 2
-    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2)
-    assert session.wait_for_listening(5)
-    session.end()
-    assert session.wait_ended(5)
-    live = {k: session.snapshot_at(k) for k in range(3)}
-    stored = store.load_session(session.session_id)
-    store.close()
+    stored, live = practise_and_store(tmp_path, scenario, [WAIT, "You sound completely worn out."], seed=1)
     assert stored.turns[1]["silence_held"] and stored.turns[1]["trainee_text"] == ""
     assert stored.turns[1]["silence_s"] is None  # typed: no clock ran, so no length
     replay = StoredSessionReplay(stored.turns, scenario, seed=1)

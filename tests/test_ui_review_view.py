@@ -249,22 +249,12 @@ def test_a_held_silence_is_shown_where_the_trainees_words_would_be(qtbot):
 
 
 def test_wait_in_the_try_again_box_gives_a_held_silence_as_the_new_answer(qtbot):
+    from tests.ui_fakes import AnswerRecorder
     from trainer import events as ev
-
-    class TrySession:
-        def __init__(self):
-            self.calls, self.can_wait = [], True
-
-        def hold_silence(self):
-            self.calls.append("hold_silence")
-            return self.can_wait
-
-        def submit_text(self, text):
-            self.calls.append(text)
 
     review = ReviewView()
     qtbot.addWidget(review)
-    review.try_session = TrySession()
+    review.try_session = AnswerRecorder()
     review._submit_new_answer("/Wait")
     review._submit_new_answer("It's been hard.")
     assert review.try_session.calls == ["hold_silence", "It's been hard."]

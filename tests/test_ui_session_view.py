@@ -308,20 +308,11 @@ def test_a_held_silence_shows_as_the_trainees_turn_before_the_client_goes_on(qtb
 
 
 def test_typing_wait_lets_the_silence_sit_instead_of_sending_the_word(qtbot):
-    class Session:
-        def __init__(self):
-            self.calls, self.can_wait = [], True
-
-        def hold_silence(self):
-            self.calls.append("hold_silence")
-            return self.can_wait
-
-        def submit_text(self, text):
-            self.calls.append(text)
+    from tests.ui_fakes import AnswerRecorder
 
     view = SessionView()
     qtbot.addWidget(view)
-    view.session = Session()
+    view.session = AnswerRecorder()
     view.text_input.setText("/wait")
     view.submit_text()
     assert view.session.calls == ["hold_silence"] and view.text_input.text() == ""

@@ -560,3 +560,18 @@ def say(qtbot, window, session, text: str) -> None:
     qtbot.waitUntil(lambda: sum(1 for line in view.lines if line.role == "client") > before
                     and view.state == "listening"
                     and not any(entry.isHidden() for entry in view.transcript.entries()), timeout=5000)
+
+
+class AnswerRecorder:
+    """Stands in for a session behind a reply box: records typed answers and /wait."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.can_wait = True  # False: the client already went on twice and waits
+
+    def hold_silence(self) -> bool:
+        self.calls.append("hold_silence")
+        return self.can_wait
+
+    def submit_text(self, text: str) -> None:
+        self.calls.append(text)

@@ -609,13 +609,18 @@ class Session:
             "client_audio": reply["audio"],
             "sample_rates": {"trainee": 16000, "client": reply["sample_rate"]},
         }
+        self._continuations_in_a_row = 0
+        self._complete_turn(record, reply)
+
+    def _complete_turn(self, record: dict, reply: dict) -> None:
+        """Store the turn, then announce it: what a front end shows as said is never lost
+        by a crash a moment later. The trainee's silence is counted from the reply's end."""
         self._branch_of = None
         self.turns.append(record)
         self._record(record)
-        self._announce(turn_index, reply)
+        self._announce(record["index"], reply)
         public = {k: v for k, v in record.items() if not k.endswith("_audio")}
-        self._emit(ev.TurnCompleted(time.monotonic(), turn_index, public))
-        self._continuations_in_a_row = 0
+        self._emit(ev.TurnCompleted(time.monotonic(), record["index"], public))
         self._quiet_after(reply)
 
     def _silence_turn(self, job: _Utterance) -> None:
@@ -654,13 +659,7 @@ class Session:
             "client_audio": reply["audio"],
             "sample_rates": {"client": reply["sample_rate"]},
         }
-        self._branch_of = None
-        self.turns.append(record)
-        self._record(record)
-        self._announce(turn_index, reply)
-        public = {k: v for k, v in record.items() if not k.endswith("_audio")}
-        self._emit(ev.TurnCompleted(time.monotonic(), turn_index, public))
-        self._quiet_after(reply)
+        self._complete_turn(record, reply)
 
     def _announce(self, turn_index: int, reply: dict) -> None:
         """The whole client line, sent only once its turn is stored: whatever a front
