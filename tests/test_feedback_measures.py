@@ -60,6 +60,8 @@ def families(text):
         ("you're under a lot of pressure", "overwhelmed"),
         ("you feel you let yourself down", "ashamed"),
         ("you miss him terribly", "sad"),
+        # the README's own example reflection, to "I'm tired all the time" (2026-11-29)
+        ("it sounds like work has been wearing you down", "tired"),
     ],
 )
 def test_feelings_in_finds_family(text, family):

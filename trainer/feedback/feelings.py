@@ -64,7 +64,8 @@ _LEXICON_TEXT: dict[str, str] = {
         weary:2 fatigued:2 fatigue:2 sleepy:1 "worn out":2 "worn down":2 "burned out":3
         "burnt out":3 burnout:3 "burn out":3 "wiped out":3 shattered:3 knackered:3
         "running on empty":3 "no energy":2 "dead on my feet":3 "can barely get up":3
-        "bone tired":3 "run down":2 ?spent:2 ?beat:2
+        "bone tired":3 "run down":2 ?spent:2 ?beat:2 "wearing you down":2 "wearing me down":2
+        "wears you down":2 "wears me down":2 "wearing you out":2 "wearing me out":2
         """,
     "lonely": """
         lonely:2 loneliness:2 lonesome:2 ?alone:2 isolated:2 isolation:2 "left out":2
