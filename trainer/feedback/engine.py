@@ -302,7 +302,7 @@ class FeedbackEngine:
 
         The coder learnt from whole AnnoMI turns, each labelled with its main behaviour,
         and judges a turn better whole than a priority rule over its pieces does (4-class
-        macro-F1 0.753 against 0.664 on held-out AnnoMI, docs/feedback.md). The pieces
+        macro-F1 0.753 against 0.669 on held-out AnnoMI, docs/feedback.md). The pieces
         still give the counts: questions in the turn, reflections, advice.
         """
         if len(utterances) == 1:
