@@ -538,3 +538,20 @@ def test_a_reply_cut_short_keeps_only_the_sentences_the_trainee_heard(scenario):
     assert session.feedback.client_lines[1][0] == first  # and feedback judges only what was heard
     session.end()
     assert session.wait_ended(5)
+
+
+def test_wait_typed_while_the_client_answers_is_refused(scenario):
+    speaker = NullSpeaker(pace=True)  # the client's reply takes real time
+    session, log = text_session(scenario, speaker=speaker)
+    session.start()
+    assert session.wait_for_listening(5)
+    session.submit_text("You sound tired.")
+    assert log.wait_for(lambda l: any(e.turn_index == 1 for e in l.of(ev.ClientSaidPart))
+                        and l.of(ev.StateChanged)[-1].state == TurnState.CLIENT_SPEAKING)
+    assert not session.hold_silence()  # typed ahead while the client is still speaking
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert session.wait_for_listening(5)
+    assert not log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 2, timeout=0.3)
+    assert session.hold_silence()  # now there is a silence to hold
+    session.end()
+    assert session.wait_ended(5)

@@ -54,7 +54,7 @@ class ClientPort(Protocol):
 class FeedbackPort(Protocol):
     def client_turn(self, text: str, start_s: float, end_s: float) -> None: ...
     def trainee_turn(self, text: str, start_s: float, end_s: float, interrupted: bool | None = None) -> dict: ...
-    def silence_held(self, start_s: float, end_s: float) -> dict: ...
+    def silence_held(self, start_s: float, end_s: float | None) -> dict: ...
     def summary(self) -> dict: ...
     def snapshot(self) -> Any: ...
     def restore(self, snapshot: Any) -> None: ...
@@ -308,6 +308,7 @@ class Session:
     def submit_text(self, text: str, reference: str | None = None) -> None:
         """A typed trainee turn (text mode, tests, demos without audio)."""
         now = self._clock()
+        self._quiet_since = None  # an answer, not a silence
         self._jobs.put(_Utterance(start_s=now, end_s=now, endpoint_at=time.perf_counter(),
                                   text=text, reference=reference))
 
@@ -321,6 +322,7 @@ class Session:
         """
         since = self._quiet_since
         if (since is None or self._stop.is_set() or not self._resumed.is_set()
+                or self.state != TurnState.LISTENING or self._client_busy.is_set()
                 or self._detector.in_speech or not self._jobs.empty()
                 or self._continuations_in_a_row >= MAX_CONTINUATIONS_IN_A_ROW):
             return False
