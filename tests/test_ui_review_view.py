@@ -265,6 +265,11 @@ def test_wait_in_the_try_again_box_gives_a_held_silence_as_the_new_answer(qtbot)
     review._on_try_silence(ev.SilenceHeld(5.0, 2, 1.0, 13.0))
     assert review._new_turn == 2
     assert review.try_panel.new.text_label.text() == "(let the silence sit for 12 s)"
+    assert review.try_panel.status_label.text() == ""  # a silence gets no code to wait for
+    review._submit_new_answer("/wait")  # again, while the client answers the silence
+    assert review.try_panel.status_label.text() == "Let the client finish first; then /wait lets the silence sit."
+    review._on_try_reply(ev.ClientSaid(14.0, 2, "It's been hard.", 13.5, 14.0, False))
+    assert review.try_panel.status_label.text() == ""  # stale once the reply is in
 
 
 def test_review_without_scenario_cannot_try_again(qtbot, fake_services):

@@ -328,6 +328,12 @@ def test_typing_wait_lets_the_silence_sit_instead_of_sending_the_word(qtbot):
     assert view.error_banner.isVisible()
     view.on_trainee_said(ev.TraineeSaid(1.0, 1, "You feel stuck.", 0.0, 0.0))
     assert not view.error_banner.isVisible()  # the notice went with the next turn
+    view.on_state(ev.TurnState.CLIENT_SPEAKING)  # typed ahead while the client answers
+    view.text_input.setText("/wait")
+    view.submit_text()
+    assert view.error_banner.message_label.text() == "Let the client finish first; then /wait lets the silence sit."
+    view.on_client_said(ev.ClientSaid(3.0, 1, "I suppose I am.", 1.0, 2.5, False))
+    assert not view.error_banner.isVisible()
 
 
 def test_a_reply_ended_before_its_first_word_leaves_no_empty_row(qtbot):

@@ -98,6 +98,13 @@ def is_wait_command(text: str) -> bool:
     return text.strip().lower() == WAIT_COMMAND
 
 
+def wait_refused_text(client_answering: bool) -> str:
+    """Why ``Session.hold_silence()`` said no, in words for the trainee."""
+    if client_answering:
+        return "Let the client finish first; then /wait lets the silence sit."
+    return "The client is waiting for you to say something."
+
+
 @dataclass
 class _Utterance:
     """A trainee turn waiting for the worker: audio from the VAD, or typed text."""

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.feedback.measures import held_silence_label
-from trainer.session import is_wait_command
+from trainer.session import is_wait_command, wait_refused_text
 from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
@@ -560,7 +560,7 @@ class ReviewView(QWidget):
             return
         if is_wait_command(text):  # a held silence is an answer too
             if not self.try_session.hold_silence():
-                self.try_panel.status_label.setText("The client is waiting for you to say something.")
+                self.try_panel.status_label.setText(wait_refused_text(self._awaiting_new and self._new_turn is not None))
         else:
             self.try_session.submit_text(text)
 
@@ -572,7 +572,7 @@ class ReviewView(QWidget):
     def _on_try_silence(self, e: Any) -> None:
         if self._awaiting_new and self._new_turn is None:
             self._new_turn = e.turn_index
-            self.try_panel.set_new_answer(held_silence_label(e.seconds))
+            self.try_panel.set_new_answer(held_silence_label(e.seconds), coded=False)
 
     def _on_try_feedback(self, e: Any) -> None:
         if self._awaiting_new and e.turn_index == self._new_turn:

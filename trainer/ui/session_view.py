@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from trainer import events as ev
 from trainer.feedback.measures import held_silence_label
-from trainer.session import is_wait_command
+from trainer.session import is_wait_command, wait_refused_text
 from trainer.ui.attunement_panel import AttunementPanel
 from trainer.ui.client_presence import ClientPresence
 from trainer.ui.codes import state_style
@@ -42,7 +42,6 @@ MODES = ("voice", "push_to_talk", "text")
 MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "Text"}
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
 TYPE_PLACEHOLDER = "Type what you would say, then press Enter"
-WAITING_NOTICE = "The client is waiting for you to say something."
 PAUSED_PLACEHOLDER = "Paused: resume (Ctrl+P) to reply"
 # (presence column, attunement panel) widths; narrower below NARROW_BELOW px, so that at
 # 1024 px the transcript keeps room to read (it was squeezed to ~190 px)
@@ -74,6 +73,7 @@ class SessionView(QWidget):
         self.paused = False
         self.finished = False
         self.state = "idle"
+        self._waiting_notice = ""  # shown when a typed /wait was refused; goes with the next turn
         self.summary: dict | None = None
         self.lines: list[TranscriptLine] = []
         self.client_state: dict = {}
@@ -335,7 +335,8 @@ class SessionView(QWidget):
 
     def _clear_waiting_notice(self) -> None:
         """The notice that a /wait was refused is stale once the conversation moves on."""
-        if self.error_banner.isVisible() and self.error_banner.message_label.text() == WAITING_NOTICE:
+        notice, self._waiting_notice = self._waiting_notice, ""
+        if notice and self.error_banner.isVisible() and self.error_banner.message_label.text() == notice:
             self.error_banner.dismiss()
 
     def on_trainee_said(self, e: ev.TraineeSaid) -> None:
@@ -360,6 +361,7 @@ class SessionView(QWidget):
         self.transcript.add_client_part(turn_index, text)
 
     def on_client_said(self, e: ev.ClientSaid) -> None:
+        self._clear_waiting_notice()  # "let the client finish first" is stale once it has
         if not e.text.strip():
             # ended before the client said a word: no empty row here or in Review, and
             # no sentence that streamed in but was never heard
@@ -447,7 +449,9 @@ class SessionView(QWidget):
             return
         if is_wait_command(text):  # stay silent and let the client go on, as in the terminal
             if not self.session.hold_silence():
-                self.error_banner.show_error(WAITING_NOTICE, "")
+                answering = self.state in ("transcribing", "client_thinking", "client_speaking")
+                self._waiting_notice = wait_refused_text(answering)
+                self.error_banner.show_error(self._waiting_notice, "")
                 return
         else:
             self.session.submit_text(text)

@@ -115,9 +115,10 @@ class TryAgainPanel(QFrame):
         elif message:
             self.status_label.setText(message)
 
-    def set_new_answer(self, text: str) -> None:
+    def set_new_answer(self, text: str, coded: bool = True) -> None:
+        """``coded`` False: a held silence, which gets no code (nothing to wait for)."""
         self.new.set_answer(text, self.new.chip.code if self.new.chip.isVisible() else None)
-        self.status_label.setText("Coding your answer…")
+        self.status_label.setText("Coding your answer…" if coded else "")
 
     def set_new_feedback(self, code: str, confidence: float | None) -> None:
         self.new.set_answer(self.new.text_label.text(), code, confidence)
@@ -125,6 +126,8 @@ class TryAgainPanel(QFrame):
 
     def set_new_reply(self, text: str) -> None:
         self.new.set_reply(self.client_name, text)
+        if self.status_label.text() != "Coding your answer…":
+            self.status_label.setText("")  # e.g. a refused /wait: stale once the reply is in
 
     def _submit(self) -> None:
         text = self.input.text().strip()
