@@ -8,7 +8,7 @@ from trainer import events as ev
 from trainer.events import TurnState
 from trainer.feedback.measures import code_label, held_silence_label, telling_part_codes
 from trainer.feedback.risk import describe_risk
-from trainer.session import is_wait_command
+from trainer.session import is_wait_command, wait_refused_text
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -111,29 +111,29 @@ def _valid_text(line: str) -> str:
 
 
 def read_typed_turns(session) -> None:
-    """Read trainee lines from stdin until EOF, an empty '/end', or the session ends."""
+    """Read trainee lines from stdin until EOF, '/end', or the session ends."""
     while not session.wait_ended(0):
         session.wait_for_listening(None)
         try:
-            line = _valid_text(input("> "))
+            line = _valid_text(input("> ")).strip()
         except EOFError:
             break
-        if line.strip().lower() in ("/end", "/quit"):
+        if line.lower() in ("/end", "/quit"):
             break
-        if is_wait_command(line):
-            before = session.jobs_done
-            if not session.hold_silence():
-                print("(The client is waiting for you to say something.)", flush=True)
-                continue
-        elif line.strip().startswith("/"):
-            # a mistyped command must not reach the client (and the coder) as words
-            print(f"(Unknown command {line.strip()}: /wait lets a silence sit, /end finishes.)", flush=True)
+        if not line:
             continue
-        elif line.strip():
-            before = session.jobs_done
-            session.submit_text(line.strip())
-        if line.strip():
-            # Prompt again only once the client has answered this turn.
-            while session.jobs_done == before and not session.wait_ended(0.05):
-                pass
-            session.wait_for_listening(None)
+        before = session.jobs_done
+        if is_wait_command(line):
+            if not session.hold_silence():
+                print(f"({wait_refused_text(False)})", flush=True)
+                continue
+        elif line.startswith("/"):
+            # a mistyped command must not reach the client (and the coder) as words
+            print(f"(Unknown command {line}: /wait lets a silence sit, /end finishes.)", flush=True)
+            continue
+        else:
+            session.submit_text(line)
+        # Prompt again only once the client has answered this turn.
+        while session.jobs_done == before and not session.wait_ended(0.05):
+            pass
+        session.wait_for_listening(None)

@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from trainer.client.backend import ChatBackend
-from trainer.client.disclosure import layer_rank
+from trainer.client.disclosure import deeper_of, layer_rank
 from trainer.client.prompt import OPENING_CUE, PromptSettings, Turn, build_messages, turn_hint
 from trainer.client.role_check import RoleVerdict, check_sentence, clean_sentence
 from trainer.client.scripted import ScriptedCursor, ScriptedLines, scripted_kind, stock_lines
 from trainer.client.sentences import split_sentences
 from trainer.client.state import ClientState, initial_state, update_state
-from trainer.feedback.measures import STOPWORDS
+from trainer.feedback.measures import STOPWORDS, content_stems
 from trainer.scenarios import LAYERS, Scenario, layer_disclosed, normalize_text
 
 log = logging.getLogger(__name__)
@@ -191,13 +191,9 @@ _CONFUSED = re.compile(
 """Not understanding the counsellor, when the counsellor said nothing."""
 
 
-def _content_words(text: str) -> set[str]:
-    return {w for w in normalize_text(text).split() if w not in STOPWORDS and len(w) > 2}
-
-
 def _restates(sentence: str, line: str) -> bool:
-    words = _content_words(sentence)
-    return len(words) >= 2 and len(words & _content_words(line)) / len(words) >= GOING_ON_REPEAT_SHARE
+    words = set(content_stems(sentence))
+    return len(words) >= 2 and len(words & set(content_stems(line))) / len(words) >= GOING_ON_REPEAT_SHARE
 
 
 def _line_said_before(line: str, earlier_turns: Sequence[str]) -> bool:
@@ -342,8 +338,8 @@ class SimulatedClient:
         self._last_reply = heard
         voiced = None
         for speaker, text in self._history:
-            if speaker == "client" and layer_rank(layer_disclosed(self.scenario, text)) > layer_rank(voiced):
-                voiced = layer_disclosed(self.scenario, text)
+            if speaker == "client":
+                voiced = deeper_of(voiced, layer_disclosed(self.scenario, text))
         self._state = replace(self._state, layer_voiced=voiced)
 
     def replay_client_line(self, text: str) -> None:
