@@ -94,7 +94,7 @@ def test_text_demo_ends_with_the_session_summary(capsys):
     out = capsys.readouterr().out
     transcript, _, summary = out.partition("\nSession summary\n")
     assert transcript.count("\nYou: ") + transcript.startswith("You: ") == 2
-    assert "Reflections : questions" in summary and "Mean attunement" in summary
+    assert "Reflections to questions" in summary and "Mean attunement" in summary
 
 
 def test_a_line_without_speech_is_skipped_not_a_three_minute_hang(real_models):

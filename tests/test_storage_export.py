@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_storage_fixtures import _clean_env, open_store  # noqa: F401
+from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.storage.export_pdf import attunement_points, attunement_series, export_pdf, format_value
 
 CONVERSATION = [
@@ -100,12 +101,14 @@ def test_pdf_report_contains_sections(tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
     text = _pdf_text(out)
-    for expected in ("Practice session report", "Grief after losing a parent", "Reflection-to-question",
+    for expected in ("Practice session report", "Grief after losing a parent", "Reflections to questions",
                      "needs work", "Ask permission before offering advice", "Missed opportunities",
                      "Have you tried cutting out caffeine?", "complex reflection", "Dr Amara Obi",
                      "trainee turn", "Suicide risk", "you did not ask about it directly"):
         assert expected in " ".join(text.split()), expected  # lines wrap anywhere
     flat = " ".join(text.split())
+    for key, label in SUMMARY_LABELS.items():  # the same words as the terminal and the window
+        assert (label in flat) == (key in SUMMARY), label
     # the comment on turn 4 names it and sits under that answer, before the client's reply
     assert "Comment on You (4) from Dr Amara Obi (supervisor):" in flat
 
@@ -171,4 +174,4 @@ def test_a_held_silence_reads_as_the_trainees_turn_in_the_report_and_the_termina
     assert shown[at + 2] == "Client: The house is so quiet now."
     flat = " ".join(_pdf_text(export_pdf(session, tmp_path / "r.pdf")).split())
     assert "You (1): (let the silence sit for 12 s) Comment on You (1) from Supervisor" in flat
-    assert "Silences you let sit (the client went on) 1" in flat
+    assert "Silences you let sit 1" in flat

@@ -75,6 +75,19 @@ def test_typed_wait_lets_the_client_go_on_and_is_shown_as_a_held_silence(monkeyp
     assert session.client.heard == ["", "", "You feel stuck."]
 
 
+def test_the_summary_names_its_figures_as_the_window_and_the_report_do():
+    from tests.test_storage_export import SUMMARY
+    from trainer.feedback.summary import SUMMARY_LABELS
+
+    out = io.StringIO()
+    TranscriptPrinter(find_scenario("burnout-nurse"), out=out).print_summary(SUMMARY)
+    lines = out.getvalue().splitlines()
+    assert "  Reflections to questions: 1.50 (fair)" in lines
+    assert "  Median response latency: 1450 ms" in lines
+    shown = {line.strip().split(":")[0] for line in lines}
+    assert {label for key, label in SUMMARY_LABELS.items() if key in SUMMARY} <= shown
+
+
 def test_the_summary_counts_held_silences():
     out = io.StringIO()
     TranscriptPrinter(find_scenario("burnout-nurse"), out=out).print_summary({"silences_held": 2})

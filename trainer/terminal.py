@@ -8,6 +8,7 @@ from trainer import events as ev
 from trainer.events import TurnState
 from trainer.feedback.measures import code_label, held_silence_label, telling_part_codes
 from trainer.feedback.risk import describe_risk
+from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.session import is_wait_command, wait_refused_text
 
 STATE_WORDS = {
@@ -61,9 +62,8 @@ class TranscriptPrinter:
         if not summary:
             return
         self._print("\nSession summary")
-        for key, label in (("reflection_to_question", "Reflections : questions"),
-                           ("percent_complex_reflections", "Complex reflections"),
-                           ("percent_open_questions", "Open questions")):
+        for key in ("reflection_to_question", "percent_complex_reflections", "percent_open_questions"):
+            label = SUMMARY_LABELS[key]
             item = summary.get(key)
             if isinstance(item, dict):
                 value, band = item.get("value"), item.get("band")
@@ -72,10 +72,8 @@ class TranscriptPrinter:
                 else:
                     shown = f"{value:.2f}" if key == "reflection_to_question" else f"{value:.0f}%"
                 self._print(f"  {label}: {shown}" + (f" ({band})" if band else ""))
-        for key, label in (("advise_without_permission", "Advice without permission"),
-                           ("talk_share", "Your share of talk"),
-                           ("median_latency_ms", "Median response latency (ms)"),
-                           ("mean_attunement", "Mean attunement")):
+        for key in ("advise_without_permission", "talk_share", "median_latency_ms", "mean_attunement"):
+            label = SUMMARY_LABELS[key]
             value = summary.get(key)
             if isinstance(value, dict):
                 value = value.get("value")
@@ -84,10 +82,10 @@ class TranscriptPrinter:
             if key == "talk_share":
                 value = f"{value:.0%}"
             elif key == "median_latency_ms":
-                value = f"{value:.0f}"
+                value = f"{value:.0f} ms"
             self._print(f"  {label}: {value}")
         if summary.get("silences_held"):
-            self._print(f"  Silences you let sit: {summary['silences_held']}")
+            self._print(f"  {SUMMARY_LABELS['silences_held']}: {summary['silences_held']}")
         risk = describe_risk(summary)
         if risk:
             self._print(f"  Suicide risk: {risk}")

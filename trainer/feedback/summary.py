@@ -38,6 +38,19 @@ COMPLEX_FAIR, COMPLEX_GOOD = 0.40, 0.50
 OPEN_FAIR, OPEN_GOOD = 0.50, 0.70  # informal (MITI 3.1.1 values; 4.2.1 has none)
 TALK_FAIR, TALK_GOOD = 0.50, 0.40  # informal, lower is better
 MIN_TURNS_FOR_ADVICE = 3
+
+# What each summary figure is called wherever it is shown (terminal, window, PDF), so a
+# trainee comparing them reads the same words.
+SUMMARY_LABELS = {
+    "reflection_to_question": "Reflections to questions",
+    "percent_complex_reflections": "Complex reflections",
+    "percent_open_questions": "Open questions",
+    "advise_without_permission": "Advice without permission",
+    "talk_share": "Your share of talk",
+    "median_latency_ms": "Median response latency",
+    "silences_held": "Silences you let sit",
+    "mean_attunement": "Mean attunement",
+}
 ADVICE_ITEMS = 3
 # A dimension is praised only from this performance up; below it a trainee would read a
 # weak figure ("25% of your questions were open", "attunement 22/100") as a strength.

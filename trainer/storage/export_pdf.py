@@ -20,19 +20,20 @@ from typing import Any
 
 from trainer.feedback.measures import code_label, held_silence_label, is_held_silence
 from trainer.feedback.risk import describe_risk
+from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.storage.records import StoredSession
 
 # (summary key, label, unit) in the order shown.
-SUMMARY_ROWS = (
-    ("reflection_to_question", "Reflection-to-question ratio", "ratio"),
-    ("percent_complex_reflections", "Complex reflections", "%"),
-    ("percent_open_questions", "Open questions", "%"),
-    ("advise_without_permission", "Advice without permission", "count"),
-    ("talk_share", "Your share of the talking", "%"),
-    ("median_latency_ms", "Median response time", "ms"),
-    ("silences_held", "Silences you let sit (the client went on)", "count"),
-    ("mean_attunement", "Mean attunement", "/100"),
-)
+SUMMARY_ROWS = tuple((key, SUMMARY_LABELS[key], unit) for key, unit in (
+    ("reflection_to_question", "ratio"),
+    ("percent_complex_reflections", "%"),
+    ("percent_open_questions", "%"),
+    ("advise_without_permission", "count"),
+    ("talk_share", "%"),
+    ("median_latency_ms", "ms"),
+    ("silences_held", "count"),
+    ("mean_attunement", "/100"),
+))
 
 _app_ref: Any = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.ui.session_metrics import SessionMetrics, fmt_ms, fmt_percent, fmt_ratio
 
 NO_TIMING = "—"
@@ -46,7 +47,7 @@ class AttunementPanel(QFrame):
         self.median_label = QLabel("—")
         for value in (self.ratio_label, self.open_label, self.talk_label, self.latency_label, self.median_label):
             value.setMinimumWidth(value.fontMetrics().horizontalAdvance("10.0 : 1"))  # wrap rather than clip
-        form.addRow("Reflections : questions", self.ratio_label)
+        form.addRow(SUMMARY_LABELS["reflection_to_question"], self.ratio_label)
         form.addRow("Open questions", self.open_label)
         form.addRow("Your share of talk", self.talk_label)
         form.addRow("Last response latency", self.latency_label)

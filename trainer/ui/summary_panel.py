@@ -9,18 +9,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from trainer.feedback.risk import describe_risk
+from trainer.feedback.summary import MIN_TURNS_FOR_ADVICE, SUMMARY_LABELS
 from trainer.ui.codes import band_colour, band_label
-from trainer.feedback.summary import MIN_TURNS_FOR_ADVICE
 from trainer.ui.session_metrics import fmt_ms, fmt_percent, fmt_ratio
 
 # key, label, how to show the value, key in summary["thresholds"], higher is better
-BANDED_ROWS = (
-    ("reflection_to_question", "Reflections to questions", "ratio", "rq_ratio", True),
-    ("percent_complex_reflections", "Complex reflections", "percent", "complex_reflection_pct", True),
-    ("percent_open_questions", "Open questions", "percent", "open_question_pct", True),
-    ("advise_without_permission", "Advice without permission", "count", "advice_without_permission_max", False),
-    ("talk_share", "Your share of talk", "fraction", "talk_share_max", False),
-)
+BANDED_ROWS = tuple((key, SUMMARY_LABELS[key], kind, threshold, higher_is_better)
+                    for key, kind, threshold, higher_is_better in (
+    ("reflection_to_question", "ratio", "rq_ratio", True),
+    ("percent_complex_reflections", "percent", "complex_reflection_pct", True),
+    ("percent_open_questions", "percent", "open_question_pct", True),
+    ("advise_without_permission", "count", "advice_without_permission_max", False),
+    ("talk_share", "fraction", "talk_share_max", False),
+))
 MITI_ROWS = BANDED_ROWS[:3]
 TIMING_KEYS = ("talk_share", "median_latency_ms")
 NO_TIMING_TIP = "Typed replies have no speech timings, so talk share and latency aren't measured."
@@ -152,13 +153,14 @@ class SummaryPanel(QScrollArea):
             self.value_labels[key] = value_label
             self.band_chips[key] = chip
         extra = [
-            ("mean_attunement", "Mean attunement", lambda v: "—" if v is None else f"{round(v)} / 100"),
-            ("median_latency_ms", "Median response latency", fmt_ms),
+            ("mean_attunement", lambda v: "—" if v is None else f"{round(v)} / 100"),
+            ("median_latency_ms", fmt_ms),
         ]
         if summary.get("silences_held"):  # a row only when it happened (older sessions lack it)
-            extra.append(("silences_held", "Silences you let sit", lambda v: "—" if v is None else f"{v:.0f}"))
+            extra.append(("silences_held", lambda v: "—" if v is None else f"{v:.0f}"))
         start = len(BANDED_ROWS)
-        for offset, (key, label, fmt) in enumerate(extra):
+        for offset, (key, fmt) in enumerate(extra):
+            label = SUMMARY_LABELS[key]
             value, _band = _value(summary.get(key))
             if key in TIMING_KEYS and not timing:
                 value = None
