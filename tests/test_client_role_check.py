@@ -12,6 +12,7 @@ NAME = "Claire"
         ("I'm just a language model.", "ai_talk"),
         ("I'm sorry, but I can't assist with that.", "refusal"),
         ("I'm here to help you.", "helper_talk"),
+        ("Okay, I see. I'll do my best to help you.", "helper_talk"),
         ("Let me know if you have any other questions.", "helper_talk"),
         ("How does that make you feel?", "therapist_question"),
         ("What brings you here today?", "therapist_question"),
@@ -159,6 +160,8 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "I don't know if I'm ready.",
         "Absolutely not.",
         "I'll start with the easy bit, I suppose.",
+        "I'll do my best to cut down.",
+        "I do my best to help him.",
     ],
 )
 def test_ordinary_client_lines_pass(sentence):

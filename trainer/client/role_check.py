@@ -72,6 +72,7 @@ _HELPER_TALK = re.compile(
     r"let'?s talk about what you|let'?s start by|how i (can|could|might) help (you )?with (that|this)|the advice you (gave|give|have given)|"
     r"what'?s your (favou?rite|best)|apologi[sz]e for the confusion|sorry for the misunderstanding|"
     r"(can|could) you (please )?provide me with|ready to (help|assist)|something i can do to help|more details or context|(i'?m|i am) glad you found|(try|continue) (to|and) help you|"
+    r"do (my|our) best to (help|assist|support|answer) you|"
     r"^(sure|yes|okay|ok|good|great|absolutely)( thing)?[,!.]? (i understand|i can|i'?d love|let'?s)|"
     r"^(sure|okay|ok|alright),? i'?ll (start|begin) (with|by)|\bmy apologies\b|"
     r"^(sure|yes|okay|ok|good|great)( thing)?[,!.]?\s*(how about:?\s*)?[\"\u201c])",
