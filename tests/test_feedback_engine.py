@@ -243,6 +243,41 @@ def test_closed_question_run_nudges_without_repeating(engine):
     assert all(a != b for a, b in zip(nudges, nudges[1:]) if a)
 
 
+def test_stacked_closed_questions_are_a_run_in_the_summary_not_a_strength():
+    """QA: the nudge said "Three questions at once" and the summary then praised "You
+    avoided strings of yes/no questions": the run was counted in turns (one), not in
+    questions (three)."""
+    engine = FeedbackEngine(FakeCoder({
+        **CODES, "Do you sleep": "question_closed", "Do you eat": "question_closed",
+        "Do you sleep? Do you eat? Do you exercise": "question_closed"}))
+    script = [
+        ("I'm not sure why I'm here.", "What brings you here today?"),
+        ("My doctor sent me.", "Do you sleep? Do you eat? Do you exercise?"),
+        ("Not much.", "How is work going?"),
+        ("Busy.", "How long has this been going on?"),
+    ]
+    nudges = []
+    for client, trainee in script:
+        engine.client_turn(client, 0.0, 1.0)
+        nudges.append(engine.trainee_turn(trainee, 1.0, 1.0)["nudge"])  # typed
+    assert nudges[1] == "Three questions at once — ask one, then listen."
+    summary = engine.summary()
+    assert summary["stacked_question_turns"] == 1
+    assert summary["longest_closed_question_run"] == 3
+    praise = " ".join(summary["strengths"])
+    assert "yes/no" not in praise and "one question at a time" not in praise
+    assert ("At one point you asked 3 closed questions in a row; switch to an open "
+            "question or a reflection after one.") in summary["to_practise"]
+
+
+def test_a_run_of_closed_questions_goes_on_across_turns_question_by_question(engine):
+    for i, question in enumerate(["Is it work?", "Are you sleeping? Do you drink coffee?",
+                                  "That sounds hard.", "Is it home?"]):
+        engine.client_turn("I suppose.", 10.0 * i, 10.0 * i + 1)
+        engine.trainee_turn(question, 10.0 * i + 2, 10.0 * i + 3)
+    assert engine.summary()["longest_closed_question_run"] == 3  # the reflection broke it
+
+
 def test_same_nudge_not_twice_in_a_row(engine):
     engine.client_turn("I feel so alone.", 0.0, 1.0)
     first = engine.trainee_turn("How is work going?", 2.0, 3.0)

@@ -511,6 +511,18 @@ def test_strengths_are_earned_not_the_best_of_a_weak_session():
     assert "reflections were complex" not in praise
 
 
+def test_no_praise_for_single_questions_after_a_turn_of_stacked_ones():
+    # "What happened? Is it work?" is no closed run, but the nudge faulted the stacking:
+    # "You avoided strings of yes/no questions" would contradict it.
+    weak = dict(feeling_reflected=False, content_reflected=False, attunement=30.0, latency_ms=None)
+    turns = [_record(0, ["question_open", "question_closed"], **weak)] + [
+        _record(i, ["other"], **weak) for i in range(1, 4)]
+    summary = summarize(turns, 0.0, 0.0).to_dict()
+    assert summary["stacked_question_turns"] == 1
+    praise = " ".join(summary["strengths"])
+    assert "yes/no questions" not in praise and "one question at a time" not in praise
+
+
 def test_short_session_has_no_strengths_yet():
     summary = summarize([_record(0, ["reflection_simple"])], 5.0, 5.0).to_dict()
     assert summary["strengths"] == [] and summary["to_practise"] == []

@@ -173,6 +173,23 @@ def _mean_attunement(turns: Sequence[TurnRecord]) -> float | None:
     return mean(scored) if scored else None
 
 
+def _longest_closed_question_run(turns: Sequence[TurnRecord]) -> int:
+    """The most closed questions asked in a row, counted by question as the live nudge
+    counts them: "Do you sleep? Do you eat? Do you exercise?" in one turn is a run of
+    three, not of one turn (a QA session praised it as "You avoided strings of yes/no
+    questions"). A run spans the turns the engine counts in one (``closed_question_run``)
+    and breaks where that breaks: a reflection, an open question, a necessary question."""
+    longest = run = 0
+    for turn in turns:
+        if turn.closed_question_run:
+            closed = sum(1 for u in turn.utterances if u.code == "question_closed")
+            run = (run if turn.closed_question_run > 1 else 0) + max(1, closed)
+        else:
+            run = 0
+        longest = max(longest, run)
+    return longest
+
+
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -275,7 +292,7 @@ def summarize(
         silences_held=len(held_silences_ms),
         interruptions=sum(1 for t in turns if t.interrupted),
         stacked_question_turns=sum(1 for t in turns if t.questions_in_turn >= 2),
-        longest_closed_question_run=max((t.closed_question_run for t in turns), default=0),
+        longest_closed_question_run=_longest_closed_question_run(turns),
         feeling_capture_rate=_rate(sum(t.feeling_reflected for t in feeling_turns),
                                    len(feeling_turns)),
         content_capture_rate=_rate(sum(t.content_reflected for t in content_turns),
@@ -459,7 +476,8 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         ))
     st = s.stacked_question_turns
     # With no questions asked, "one question at a time" and "no strings of yes/no
-    # questions" would praise what never happened.
+    # questions" would praise what never happened; after a turn of stacked questions,
+    # either would praise what the live nudge had just faulted.
     dims.append(_Dimension(
         "stacked", _none_is_best(st),
         ("You asked one question at a time, leaving room to answer." if st == 0 else
@@ -477,7 +495,7 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
         (f"At one point you asked {run} closed questions in a row; switch to an open "
          "question or a reflection after one." if run >= 2 else
          "Turn the remaining yes/no questions into \"what\" or \"how\" questions."),
-        praiseworthy=q > 0,
+        praiseworthy=q > 0 and st == 0,
     ))
     if s.talk_share is not None:
         share = 100 * s.talk_share
