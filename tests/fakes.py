@@ -143,9 +143,11 @@ class FakeFeedback:
 class FakeRecorder:
     sessions: dict = field(default_factory=dict)
     finished: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
 
     def start_session(self, scenario_id, scenario_title, models, settings=None):
         self.sessions["s1"] = []
+        self.settings["s1"] = dict(settings or {})
         return "s1"
 
     def add_turn(self, session_id, turn):

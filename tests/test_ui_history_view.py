@@ -35,6 +35,23 @@ def test_history_table_and_charts_have_points(qtbot, fake_services):
     view.tasks.wait_all()
 
 
+def test_a_try_again_is_listed_as_one_and_left_out_of_the_charts(qtbot, fake_services):
+    import dataclasses
+
+    original = fake_services.store.sessions["s3"]
+    info = dataclasses.replace(original.info, id="s4", started_at=original.info.started_at.replace(hour=19))
+    fake_services.store.sessions["s4"] = dataclasses.replace(
+        original, info=info, settings={"input_mode": "text", "try_again_of": {"session_id": "s3", "client_line": 1}})
+    view = _loaded_view(qtbot, fake_services)
+    assert view.table.rowCount() == 4
+    assert view.table.item(0, 1).text() == "Exam stress before finals · try again"
+    assert "left out of the charts" in view.table.item(0, 1).toolTip()
+    assert view.table.item(1, 1).text() == "Exam stress before finals"
+    assert view.attunement_chart.point_count() == 3 and view.ratio_chart.point_count() == 3
+    assert view.status_label.text() == "3 sessions and 1 try again (not in the charts)"
+    view.tasks.wait_all()
+
+
 def test_delete_asks_first(qtbot, fake_services):
     view = _loaded_view(qtbot, fake_services)
     asked = []

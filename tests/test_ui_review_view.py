@@ -15,6 +15,7 @@ from tests.ui_fakes import (  # noqa: E402,F401
     start_text_session,
 )
 from trainer.ui.codes import band_colour  # noqa: E402
+from trainer.ui.try_again_panel import AGAIN_HINT  # noqa: E402
 from trainer.ui.review_view import ReviewView  # noqa: E402
 from trainer.ui.summary_panel import SummaryPanel  # noqa: E402
 from trainer.ui.transcript_model import lines_from_stored  # noqa: E402
@@ -78,14 +79,37 @@ def test_try_again_after_a_finished_session_branches_from_its_snapshot(qtbot, fa
     assert panel.new.chip.toolTip() == "Complex reflection — confidence 77%"
     qtbot.waitUntil(lambda: panel.new.reply_label.isVisibleTo(panel), timeout=3000)
     assert branch.records[-1]["turn_index"] == 1 and branch.records[-1]["branch_of"] == 1
+    # one answer per try: the box closes, and once the client has answered the try ends,
+    # so nothing more is recorded into a session nobody sees
+    assert not panel.input.isEnabled() and not panel.send_button.isEnabled()
+    qtbot.waitUntil(lambda: branch.ended, timeout=3000)
+    assert review.try_session is None and panel.isVisible()
+    qtbot.waitUntil(lambda: panel.status_label.text() == AGAIN_HINT, timeout=3000)
+    panel.input.setText("And one more thing.")
+    panel.input.returnPressed.emit()
+    assert not any(c == ("submit_text", "And one more thing.") for c in branch.calls)
     # side by side: the two answer columns sit on one row
     assert panel.original.geometry().top() == panel.new.geometry().top()
     assert panel.original.geometry().right() < panel.new.geometry().left()
-    # the try is itself kept, and closing the panel ends it
+    # the try is itself kept
     assert window.session_for(branch.session_id) is branch
     panel.close_panel()
+    assert review.try_session is None and not panel.isVisible()
+    close_window(window, fake_services)
+
+
+def test_opening_another_session_from_history_closes_an_open_try(qtbot, fake_services):
+    window = make_window(qtbot, fake_services)
+    _finish_session(qtbot, window, ["What else?"])
+    review = window.review_view
+    assert review.try_again(0)
+    _wait_try_ready(qtbot, review)
+    branch = review.try_session
+    window.show_view("history")  # Review is hidden now, and so is its panel, to Qt
+    qtbot.waitUntil(lambda: window.history_view.table.rowCount() > 0, timeout=3000)
+    open_in_review(qtbot, window, window.history_view.selected_id())
+    assert not review.try_panel.isVisibleTo(review)
     qtbot.waitUntil(lambda: branch.ended, timeout=3000)
-    assert review.try_session is None
     close_window(window, fake_services)
 
 
@@ -266,10 +290,12 @@ def test_wait_in_the_try_again_box_gives_a_held_silence_as_the_new_answer(qtbot)
     assert review._new_turn == 2
     assert review.try_panel.new.text_label.text() == "(let the silence sit for 12 s)"
     assert review.try_panel.status_label.text() == ""  # a silence gets no code to wait for
-    review._submit_new_answer("/wait")  # again, while the client answers the silence
-    assert review.try_panel.status_label.text() == "Let the client finish first; then /wait lets the silence sit."
+    assert not review.try_panel.input.isEnabled()  # one new answer per try
+    review._submit_new_answer("/wait")  # again, while the client answers the silence: not taken
+    review._submit_new_answer("And another thing.")
+    assert review.try_session.calls == ["hold_silence", "It's been hard.", "hold_silence"]
     review._on_try_reply(ev.ClientSaid(14.0, 2, "It's been hard.", 13.5, 14.0, False))
-    assert review.try_panel.status_label.text() == ""  # stale once the reply is in
+    assert review.try_panel.status_label.text() == AGAIN_HINT
 
 
 def test_review_without_scenario_cannot_try_again(qtbot, fake_services):

@@ -74,8 +74,9 @@ class StoredSessionReplay:
     """Gives ``snapshot_at`` for a stored session, like a session of this app run does."""
 
     def __init__(self, turns: Iterable[Mapping[str, Any]], scenario: Any, seed: int = 0,
-                 fallback_coder: Any = None) -> None:
+                 fallback_coder: Any = None, session_id: str | None = None) -> None:
         self.scenario = scenario
+        self.session_id = session_id
         self.seed = seed
         self._turns = current_turns(turns)
         self._coder = StoredCodes(_stored_codes(self._turns), fallback_coder)
@@ -115,4 +116,5 @@ class StoredSessionReplay:
             feedback=feedback.snapshot(),
             next_turn=client_turn_index + 1,
             client_line=str(path[-1].get("client_text") or "").strip(),
+            session_id=self.session_id,
         )

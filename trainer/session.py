@@ -35,6 +35,7 @@ from trainer.audio.resample import dbfs, float_to_int16
 from trainer.audio.vad import SpeechStart, TentativeEnd, TurnDetector, TurnDetectorOptions, UtteranceEnd
 from trainer.events import TurnState
 from trainer.speech.tts import Synthesizer, VoiceParams
+from trainer.storage.records import TRY_AGAIN_OF
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class SessionSnapshot:
     feedback: Any
     next_turn: int
     client_line: str = ""
+    session_id: str | None = None  # the stored session it was taken in, if any
 
 
 class _FirstTokenClock:
@@ -250,12 +252,14 @@ class Session:
         if listens:
             self.microphone.start()
         if self.recorder is not None:
+            settings = {"input_mode": self._input_mode, "end_silence_ms": self.options.end_silence_ms,
+                        "client_goes_on_after_s": self.options.client_goes_on_after_s}
+            if self._resume_from is not None:  # a "try it again": which session and line it answers
+                settings[TRY_AGAIN_OF] = {"session_id": self._resume_from.session_id,
+                                            "client_line": self._resume_from.next_turn - 1}
             try:
                 self.session_id = self.recorder.start_session(
-                    self.scenario.id, self.scenario.title, dict(self.options.models),
-                    {"input_mode": self._input_mode, "end_silence_ms": self.options.end_silence_ms,
-                     "client_goes_on_after_s": self.options.client_goes_on_after_s},
-                )
+                    self.scenario.id, self.scenario.title, dict(self.options.models), settings)
             except Exception as error:  # storage problems must not stop practice
                 self._error(f"This session cannot be saved: {error}", "Practice continues; nothing will be stored.")
                 self.recorder = None
@@ -751,6 +755,7 @@ class Session:
             feedback=self.feedback.snapshot() if self.feedback is not None else None,
             next_turn=self._next_turn,
             client_line=client_line,
+            session_id=self.session_id,
         )
 
     def _record(self, record: dict) -> None:

@@ -60,3 +60,13 @@ class StoredSession:
             "turns": list(self.turns),
             "comments": list(self.comments),
         }
+
+
+TRY_AGAIN_OF = "try_again_of"  # settings key of a "try it again" session
+
+
+def try_again_of(settings: Any) -> dict | None:
+    """What a “try it again” session answered again (``{"session_id", "client_line"}``,
+    from its settings), or None for a session practised from the start."""
+    origin = settings.get(TRY_AGAIN_OF) if isinstance(settings, dict) else None
+    return origin if isinstance(origin, dict) else None

@@ -20,12 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.storage.records import try_again_of
 from trainer.ui.error_banner import ErrorBanner
 from trainer.ui.session_metrics import format_when
 from trainer.ui.task_worker import TaskRunner
 from trainer.ui.trend_chart import TrendChart
 
 COLUMNS = ("Date", "Scenario", "Turns", "Attunement", "")
+TRY_TIP = ("“Try it again”: one of the client's lines answered again. Its figures include the "
+           "original session's turns before that line, so it is left out of the charts.")
 
 
 def _sort_key(info: Any) -> str:
@@ -47,15 +50,17 @@ def summary_value(summary: dict | None, key: str) -> float | None:
         return None
 
 
-def load_history(store: Any) -> list[tuple[Any, dict | None]]:
-    """Blocking: every session with its summary, oldest first (run on a worker)."""
+def load_history(store: Any) -> list[tuple[Any, dict | None, dict | None]]:
+    """Blocking: every session with its summary and, for a try, what it tried again;
+    oldest first (run on a worker)."""
     rows = []
     for info in sorted(store.list_sessions(), key=_sort_key):
         try:
-            summary = store.load_session(info.id).summary
+            stored = store.load_session(info.id)
+            summary, origin = stored.summary, try_again_of(getattr(stored, "settings", None))
         except Exception:  # noqa: BLE001 - one unreadable session shouldn't hide the rest
-            summary = None
-        rows.append((info, summary))
+            summary, origin = None, None
+        rows.append((info, summary, origin))
     return rows
 
 
@@ -69,7 +74,7 @@ class HistoryView(QWidget):
         self.setObjectName("HistoryView")
         self.services = services
         self.tasks = TaskRunner(self)
-        self.rows: list[tuple[Any, dict | None]] = []
+        self.rows: list[tuple[Any, dict | None, dict | None]] = []
         self.confirm: Callable[[str], bool] = self._ask
         root = QVBoxLayout(self)
         root.setContentsMargins(24, 18, 24, 18)
@@ -129,16 +134,17 @@ class HistoryView(QWidget):
         self.banner.show_error(f"Could not read your past sessions: {exc}",
                                "If you set a passphrase, check it with 'trainer passphrase'; then press Refresh.")
 
-    def set_rows(self, rows: list[tuple[Any, dict | None]]) -> None:
+    def set_rows(self, rows: list[tuple[Any, dict | None, dict | None]]) -> None:
         self.rows = list(rows)
         self.table.setRowCount(0)
-        for info, _summary in reversed(self.rows):  # newest at the top
+        for info, _summary, origin in reversed(self.rows):  # newest at the top
             row = self.table.rowCount()
             self.table.insertRow(row)
             score = getattr(info, "mean_attunement", None)
+            title = getattr(info, "scenario_title", None) or getattr(info, "scenario_id", "")
             cells = [
                 format_when(getattr(info, "started_at", None)),
-                getattr(info, "scenario_title", None) or getattr(info, "scenario_id", ""),
+                f"{title} · try again" if origin else title,
                 str(getattr(info, "turns", "")),
                 "—" if score is None else f"{round(float(score))}",
                 "interrupted" if getattr(info, "interrupted", False) else "",
@@ -148,20 +154,27 @@ class HistoryView(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, info.id)
                 if col == 4 and text:
                     item.setToolTip("This session stopped before it was ended (e.g. the app closed).")
+                if origin and col in (1, 3):
+                    item.setToolTip(TRY_TIP)
                 self.table.setItem(row, col, item)
         if self.rows:
             self.table.selectRow(0)
-        self.ratio_chart.set_values([summary_value(s, "reflection_to_question") for _, s in self.rows])
+        # A try answers one line again on top of the original's earlier turns: charting it
+        # as a session of its own would count those turns twice.
+        sessions = [(i, s) for i, s, origin in self.rows if not origin]
+        self.ratio_chart.set_values([summary_value(s, "reflection_to_question") for _, s in sessions])
         # the summary gives percentages as 0-100
-        self.complex_chart.set_values([summary_value(s, "percent_complex_reflections") for _, s in self.rows])
+        self.complex_chart.set_values([summary_value(s, "percent_complex_reflections") for _, s in sessions])
         self.attunement_chart.set_values([
             (float(i.mean_attunement) if getattr(i, "mean_attunement", None) is not None
-             else summary_value(s, "mean_attunement")) for i, s in self.rows
+             else summary_value(s, "mean_attunement")) for i, s in sessions
         ])
-        count = len(self.rows)
-        self.status_label.setText(f"{count} session{'s' if count != 1 else ''}" if count else
-                                  "No sessions yet. Practise one from the library (Ctrl+1).")
-        self.loaded.emit(count)
+        count, tries = len(sessions), len(self.rows) - len(sessions)
+        text = f"{count} session{'s' if count != 1 else ''}"
+        if tries:
+            text += f" and {tries} tr{'ies' if tries != 1 else 'y'} again (not in the charts)"
+        self.status_label.setText(text if self.rows else "No sessions yet. Practise one from the library (Ctrl+1).")
+        self.loaded.emit(len(self.rows))
 
     def selected_id(self) -> str | None:
         row = self.table.currentRow()
@@ -187,7 +200,7 @@ class HistoryView(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.banner.show_error(f"Could not delete the session: {exc}", "Try again, or restart the app.")
             return
-        self.rows = [(i, s) for i, s in self.rows if i.id != session_id]
+        self.rows = [row for row in self.rows if row[0].id != session_id]
         self.set_rows(self.rows)
         self.deleted.emit(session_id)
 

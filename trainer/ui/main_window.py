@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
         source = self.session_for(stored.info.id)
         if source is None and scenario is not None and StoredSessionReplay.can_replay(stored.turns):
             # From an earlier app run: "Try it again" rebuilds the client's state from the stored turns.
-            source = StoredSessionReplay(stored.turns, scenario)
+            source = StoredSessionReplay(stored.turns, scenario, session_id=stored.info.id)
         self.review_view.show_stored(stored, scenario, source=source)
         self.show_view("review")
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from trainer.feedback.measures import held_silence_label
 from trainer.session import is_wait_command, wait_refused_text
+from trainer.storage.records import try_again_of
 from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
@@ -214,10 +215,11 @@ class ReviewView(QWidget):
         self.comments = [c for c in (getattr(stored, "comments", None) or []) if isinstance(c, dict)]
         settings = getattr(stored, "settings", None) or {}
         timing = not (isinstance(settings, dict) and settings.get("input_mode") == "text")
-        self._populate(lines_from_stored(stored.turns), stored.summary, info, timing=timing)
+        self._populate(lines_from_stored(stored.turns), stored.summary, info, timing=timing,
+                       tried_again=try_again_of(settings) is not None)
 
     def _populate(self, lines: list[TranscriptLine], summary: dict | None, info: Any = None,
-                  timing: bool = True) -> None:
+                  timing: bool = True, tried_again: bool = False) -> None:
         self._close_try()
         self.lines = lines
         self.summary = summary
@@ -233,6 +235,8 @@ class ReviewView(QWidget):
         bits.append(f"{answers} answer{'' if answers == 1 else 's'}")
         if getattr(info, "interrupted", False):
             bits.append("interrupted")
+        if tried_again:
+            bits.append("a try again: the summary counts the original's turns before it too")
         self.subtitle_label.setText(" · ".join(bits))
         self.table.setRowCount(0)
         for line in lines:
@@ -539,6 +543,7 @@ class ReviewView(QWidget):
         bridge.silenceHeld.connect(self._on_try_silence)
         bridge.feedbackReady.connect(self._on_try_feedback)
         bridge.clientSaid.connect(self._on_try_reply)
+        bridge.turnCompleted.connect(self._on_try_turn_done)
         bridge.errorOccurred.connect(lambda m, h, f: self.banner.show_error(m, h, fatal=f))
         self._try_bridge = bridge
 
@@ -556,8 +561,8 @@ class ReviewView(QWidget):
             self._forget_try_session()
 
     def _submit_new_answer(self, text: str) -> None:
-        if self.try_session is None:
-            return
+        if self.try_session is None or self._new_turn is not None:
+            return  # one new answer per try: more would go unseen into the try's record
         if is_wait_command(text):  # a held silence is an answer too
             if not self.try_session.hold_silence():
                 self.try_panel.status_label.setText(wait_refused_text(self._awaiting_new and self._new_turn is not None))
@@ -583,10 +588,22 @@ class ReviewView(QWidget):
             self.try_panel.set_new_reply(e.text)
             self._awaiting_new = False
 
+    def _on_try_turn_done(self, turn_index: int, _record: Any) -> None:
+        """The client has answered the new answer: a branch of a finished session has done
+        its job, so end it (stored with its summary); its microphone must not go on
+        recording into a session nobody sees. A live session simply carries on."""
+        session = self.try_session
+        if turn_index != self._new_turn or session is None or session is self.session:
+            return
+        self._try_generation += 1
+        self._forget_try_session()
+        self.tasks.start(lambda: _end_quietly(session), lambda _r: None, lambda _exc: None)
+
     def _close_try(self) -> None:
         self._awaiting_new = False
+        self._new_turn = None
         self._stop_try_session()
-        if self.try_panel.isVisible():
+        if not self.try_panel.isHidden():  # isVisible() is False while Review itself is hidden
             self.try_panel.hide()
 
     def shutdown(self) -> None:

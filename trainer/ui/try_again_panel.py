@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 
 from trainer.ui.code_chip import CodeChip
 
+AGAIN_HINT = "To try another answer, pick one of the client's lines and press Ctrl+T."
+
 
 class _AnswerColumn(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
@@ -116,18 +118,21 @@ class TryAgainPanel(QFrame):
             self.status_label.setText(message)
 
     def set_new_answer(self, text: str, coded: bool = True) -> None:
-        """``coded`` False: a held silence, which gets no code (nothing to wait for)."""
+        """``coded`` False: a held silence, which gets no code (nothing to wait for).
+        One new answer per try, so the answer box closes."""
         self.new.set_answer(text, self.new.chip.code if self.new.chip.isVisible() else None)
+        self.input.setEnabled(False)
+        self.send_button.setEnabled(False)
         self.status_label.setText("Coding your answer…" if coded else "")
-
-    def set_new_feedback(self, code: str, confidence: float | None) -> None:
-        self.new.set_answer(self.new.text_label.text(), code, confidence)
-        self.status_label.setText("")
 
     def set_new_reply(self, text: str) -> None:
         self.new.set_reply(self.client_name, text)
         if self.status_label.text() != "Coding your answer…":
-            self.status_label.setText("")  # e.g. a refused /wait: stale once the reply is in
+            self.status_label.setText(AGAIN_HINT)  # e.g. a refused /wait is stale once the reply is in
+
+    def set_new_feedback(self, code: str, confidence: float | None) -> None:
+        self.new.set_answer(self.new.text_label.text(), code, confidence)
+        self.status_label.setText(AGAIN_HINT if self.new.reply_label.text() else "")
 
     def _submit(self) -> None:
         text = self.input.text().strip()
