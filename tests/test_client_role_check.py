@@ -101,6 +101,9 @@ NAME = "Claire"
         ("Absolutely, I can do that.", "helper_talk"),
         ("Oh, my apologies for that.", "helper_talk"),
         ("Can you please clarify what's going on?", "refusal"),
+        # the silence cue, "(The counsellor says nothing and waits.)", told back (QA, real model)
+        ("The counsellor is not asking,", "meta"),
+        ("The counselor isn't saying anything.", "meta"),
         ("**Claire's answer**", "markdown"),
         ("我很好，谢谢。", "not_english"),
         ("xkcdqwrtzpl mnbvcxz", "not_english"),
@@ -162,6 +165,9 @@ def test_each_failure_kind_is_caught(sentence, kind):
         "I'll start with the easy bit, I suppose.",
         "I'll do my best to cut down.",
         "I do my best to help him.",
+        "My old counsellor at school never listened.",
+        "The counsellor at school was useless.",
+        "My dad says nothing and waits for me to calm down.",
     ],
 )
 def test_ordinary_client_lines_pass(sentence):

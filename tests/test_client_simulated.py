@@ -474,3 +474,29 @@ def test_going_on_after_a_silence_neither_restates_the_last_line_nor_asks_what_w
     client = SimulatedClient(make_scenario(), backend)
     client.opening_line()
     assert say(client, "Hmm, ambivalence?", ATTUNED) == ["I'm sorry, I don't understand you."]
+
+
+def test_going_on_after_a_silence_does_not_tell_back_the_silence_cue():
+    # QA, real model: Claire went on with "The counsellor is not asking," (shown, stored, exported)
+    for replies in (["The counsellor is not asking, so I'll go on.", "The counsellor just sits there."],
+                    ["She said nothing and waited.", "Nobody is asking, the counselor isn't."]):
+        client = SimulatedClient(make_scenario(), ReplayBackend(replies))
+        client.opening_line()
+        reply = " ".join(client.continue_after_silence())
+        assert reply and "counsel" not in reply and "said nothing" not in reply  # a scripted line instead
+        assert dict(client.stats.caught_kinds) == {"meta": 2}, client.caught_log
+
+
+@pytest.mark.parametrize("line", [
+    "My old counsellor at school never listened.",
+    "You're not saying anything.",
+    "My boss isn't asking for much, just everything.",
+    "He said nothing when I told him.",
+    "I'm not asking for sympathy.",
+    "My dad says nothing and waits for me to calm down.",
+])
+def test_ordinary_lines_after_a_silence_still_pass(line):
+    client = SimulatedClient(make_scenario(), ReplayBackend([line]))
+    client.opening_line()
+    assert " ".join(client.continue_after_silence()) == line
+    assert client.stats.role_breaks_caught == 0

@@ -40,7 +40,9 @@ _REFUSAL = re.compile(
 )
 _META = re.compile(
     r"\b(in this reply|(may|might|would|could) say something|something (close to|like):|i would say|i('d| would) say something|"
-    r"(the|my) counsell?or (says|said|asks|asked|may|might)|private notes?|notes for playing|role-?play|in character|"
+    r"(the|my) counsell?or (says|said|asks|asked|may|might)|"
+    # the counsellor in the room, narrated: "The counsellor is not asking," (after a silence)
+    r"the counsell?or (is|isn't|doesn't|does not) (not )?(asking|saying|speaking|talking|waiting)|private notes?|notes for playing|role-?play|in character|"
     r"(i'?m (just )?|as )(a|the|your) (trainee )?(counsell?or|therapist)|"
     r"(may|might) now say|if it feels right|say something close to|"
     r"^((okay|ok|alright|sure|yes|yeah|it'?s okay),? )?i'?m ready[.!]?$)(?!\w)",

@@ -191,6 +191,14 @@ _CONFUSED = re.compile(
 """Not understanding the counsellor, when the counsellor said nothing."""
 
 
+_NARRATES_SILENCE = re.compile(
+    r"\b(the counsell?or\b|(says|said) nothing and wait(s|ed)?\s*([.,;:!?]|$)|(is not|isn't) asking\s*([.,;:!?]|$))", re.IGNORECASE)
+"""Going on after a silence, the cue "(The counsellor says nothing and waits.)" told back in
+the third person ("The counsellor is not asking," from the real model, shown and stored).
+"My old counsellor never listened.", "He says nothing and waits for me to calm down." and "My
+boss isn't asking for much." stay client lines."""
+
+
 def _restates(sentence: str, line: str) -> bool:
     words = set(content_stems(sentence))
     return len(words) >= 2 and len(words & set(content_stems(line))) / len(words) >= GOING_ON_REPEAT_SHARE
@@ -501,6 +509,8 @@ class SimulatedClient:
                 return RoleVerdict(False, "repeat")
             if _CONFUSED.search(sentence):
                 return RoleVerdict(False, "confused")
+            if _NARRATES_SILENCE.search(sentence):
+                return RoleVerdict(False, "meta")
         return verdict
 
     def _model_sentences(self, cancel: threading.Event | None) -> Iterator[str]:
