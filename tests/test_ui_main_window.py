@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import threading  # noqa: E402
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialogButtonBox  # noqa: E402
 
 from tests.ui_fakes import FakeServices, close_window, fake_services, make_window, say, start_text_session  # noqa: E402,F401
 from trainer.ui.app_settings import SettingKey  # noqa: E402
@@ -102,7 +102,24 @@ def test_ctrl_number_shortcuts_switch_views_and_menus_show_them(qtbot, fake_serv
     qtbot.waitUntil(dialog.isVisible, timeout=3000)
     widest = max(table.fontMetrics().horizontalAdvance(k) for k in keys)
     assert table.columnWidth(1) >= widest  # "Ctrl+Shift+H" was cut to "Ctrl+Shif…"
-    dialog.close()
+    actions = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert actions["Refresh the session list"] == "F5"  # a bare "Refresh" said not what
+    assert actions["Open the selected session (History)"] == "Enter"
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    close.click()
+    assert not dialog.isVisible()
+    close_window(window, fake_services)
+
+
+def test_the_window_opens_no_larger_than_the_screen(qtbot, fake_services, monkeypatch):
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QScreen
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda self: QRect(0, 0, 1024, 640))
+    window = MainWindow(fake_services)
+    qtbot.addWidget(window)
+    assert window.width() <= 1024 and window.height() <= 640
+    assert window.minimumWidth() <= 1024 and window.minimumHeight() <= 640
     close_window(window, fake_services)
 
 

@@ -8,9 +8,10 @@ from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -86,8 +87,7 @@ class MainWindow(QMainWindow):
         self.scenarios: list[Any] = []
         self.actions: dict[str, QAction] = {}
         self.setWindowTitle("Counselling practice")
-        self.resize(1280, 800)
-        self.setMinimumSize(QSize(960, 620))
+        self._fit_to_screen(QSize(1280, 800), QSize(960, 620))
         style = _load_style()
         if style:
             self.setStyleSheet(style)
@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
                      self.history_view.open_selected, m)
         self._action("history_delete", "&Delete selected session…", "Delete", self.history_view.delete_selected, m,
                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut, widget=self.history_view)
-        self._action("history_refresh", "&Refresh", "F5", self.history_view.refresh, m)
+        self._action("history_refresh", "&Refresh the session list", "F5", self.history_view.refresh, m)
 
         m = bar.addMenu("&Help")
         self._action("shortcuts", "&Keyboard shortcuts", "F1", self.show_shortcuts, m)
@@ -261,6 +261,15 @@ class MainWindow(QMainWindow):
         self.show_view("library")
         self.library_view.focus_search()
 
+    def _fit_to_screen(self, preferred: QSize, minimum: QSize) -> None:
+        """Open at ``preferred`` size, but never larger than the screen's free area: on a
+        small laptop screen the window's right side (Start, the banner's buttons) would
+        otherwise be off-screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        free = screen.availableGeometry().size() if screen is not None else preferred
+        self.setMinimumSize(minimum.boundedTo(free))
+        self.resize(preferred.boundedTo(free))
+
     def show_shortcuts(self) -> QDialog:
         dialog = QDialog(self)
         dialog.setWindowTitle("Keyboard shortcuts")
@@ -268,8 +277,10 @@ class MainWindow(QMainWindow):
         rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                 for a in self.actions.values() if not a.shortcut().isEmpty()]
         rows += [("Start the selected scenario (in the library)", "Enter"),
+                 ("Open the selected session (History)", "Enter"),
                  ("Talk while held (push-to-talk mode)", "Space"),
-                 ("Send typed reply (text mode)", "Enter")]
+                 ("Send typed reply (text mode)", "Enter"),
+                 ("Close this list", "Esc")]
         table = QTableWidget(len(rows), 2)
         table.setHorizontalHeaderLabels(("Action", "Keys"))
         table.verticalHeader().hide()
@@ -282,7 +293,10 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         table.setWordWrap(True)
         layout.addWidget(table)
-        dialog.resize(620, 600)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(QSize(620, 600).boundedTo(self.size()))
         dialog.show()
         return dialog
 
