@@ -175,3 +175,29 @@ def test_a_held_silence_reads_as_the_trainees_turn_in_the_report_and_the_termina
     flat = " ".join(_pdf_text(export_pdf(session, tmp_path / "r.pdf")).split())
     assert "You (1): (let the silence sit for 12 s) Comment on You (1) from Supervisor" in flat
     assert "Silences you let sit 1" in flat
+
+
+def test_a_minimal_encourager_is_not_scored_in_the_report_as_in_the_other_views(tmp_path: Path) -> None:
+    # QA: the Session view and Review said "minimal encourager (not scored)" and the mean
+    # left it out, but the PDF printed "Mm-hm. [other · attunement 18]" and plotted 18.
+    from trainer.ui.transcript_entry import feedback_notes
+
+    mm_feedback = {"attunement": 18, "backchannel": True}
+    with open_store(tmp_path) as store:
+        sid = store.start_session("recent-bereavement", "Seven weeks on", {})
+        store.add_turn(sid, {"index": 0, "trainee_text": "", "client_text": "Hello. My daughter thought I should come."})
+        for index, (said, code, feedback) in enumerate([
+                ("It's been hard.", "reflection_simple", {"attunement": 70}),
+                ("Mm-hm.", "other", mm_feedback),
+                ("It's so quiet without him.", "reflection_simple", {"attunement": 80})], start=1):
+            store.add_turn(sid, {"index": index, "trainee_text": said, "code": code, "confidence": 0.8,
+                                 "client_text": "The house is so quiet now.", "feedback": feedback})
+        store.finish_session(sid, {"turns": 3, "mean_attunement": 75.0})
+        session = store.load_session(sid)
+    assert "minimal encourager (not scored)" in feedback_notes(mm_feedback)  # the window's words
+    assert attunement_points(session) == [("1", 70.0), ("3", 80.0)]  # real turn numbers
+    assert attunement_series(session) == [70.0, 80.0]
+    flat = " ".join(_pdf_text(export_pdf(session, tmp_path / "r.pdf")).split())
+    assert "You (2): Mm-hm. [other · minimal encourager (not scored)]" in flat
+    assert "attunement 18" not in flat
+    assert "You (3): It's so quiet without him. [simple reflection · attunement 80]" in flat
