@@ -74,6 +74,7 @@ def test_no_microphone_offers_text_mode_and_switching_works(qtbot):
     assert session.options["input_mode"] == "text"
     qtbot.waitUntil(lambda: window.session_view.state == "listening", timeout=3000)
     assert window.session_view.text_row.isVisible()
+    assert not window.session_view.headphones_label.isVisible()  # nothing to keep the voice out of
     say(qtbot, window, session, "What brings you here today?")
     assert ("submit_text", "What brings you here today?") in session.calls
     close_window(window, services)

@@ -57,6 +57,13 @@ def test_try_again_after_a_finished_session_branches_from_its_snapshot(qtbot, fa
     # the answer box waits until the new session is built and started (off the GUI thread)
     _wait_try_ready(qtbot, review)
     branch = fake_services.created[-1]
+    # the box speaks of talking only when the try listens (here the settings' voice mode)
+    assert branch.input_mode == "voice" and panel.input.placeholderText().startswith("Say your new answer")
+    review._stop_try_session()
+    review._start_branch(first.snapshots[0], "text")  # as when the microphone failed
+    qtbot.waitUntil(lambda: panel.input.placeholderText().startswith("Type your new answer"), timeout=3000)
+    _wait_try_ready(qtbot, review)
+    branch = fake_services.created[-1]
     assert branch is not first
     assert ("snapshot_at", 0) in first.calls
     snapshot = branch.options["resume_from"]

@@ -68,6 +68,8 @@ def test_devices_and_models_load_on_workers_and_selection_persists(qtbot, fake_s
     assert fake_services.store.settings["ui.input_device"] == 3
     assert fake_services.store.settings["ui.output_device"] == 1
     assert view.models_table.rowCount() == 4
+    kinds = {view.models_table.item(r, 0).text() for r in range(4)}
+    assert kinds <= {"Client language model", "Speech recognition", "Client voice"}  # not "llm", "asr"
     assert view.model_combos["voice"].count() == 2
     assert view.model_combos["voice"].currentText() == "en_US-joe-medium  (default)"
     view.model_combos["voice"].setCurrentIndex(1)

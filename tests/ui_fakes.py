@@ -245,6 +245,10 @@ class FakeSession:
         self.snapshots[index] = SessionSnapshot(client={"after": index}, feedback=list(self._running_scores),
                                                 next_turn=index + 1, client_line=text)
 
+    @property
+    def input_mode(self) -> str:
+        return self.mode
+
     def set_input_mode(self, mode: str) -> None:
         self.calls.append(("set_input_mode", mode))
         if mode != "text" and self.no_microphone:

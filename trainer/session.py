@@ -301,6 +301,10 @@ class Session:
     def wait_ended(self, timeout: float | None = None) -> bool:
         return self._ended.wait(timeout)
 
+    @property
+    def input_mode(self) -> str:
+        return self._input_mode
+
     def set_input_mode(self, mode: str) -> None:
         if mode not in INPUT_MODES:
             raise ValueError(f"input mode must be one of {INPUT_MODES}")

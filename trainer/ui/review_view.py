@@ -140,7 +140,7 @@ class ReviewView(QWidget):
         left_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.play_button = QPushButton(BUTTON_LABELS["play"][0])
-        self.play_button.setToolTip("Play the selected line's recording (kept only when “Keep audio” is on)")
+        self.play_button.setToolTip("Play the selected line's recording (kept only when “Keep recordings” is on in Settings)")
         self.play_button.clicked.connect(self.play_selected)
         self.comment_button = QPushButton(BUTTON_LABELS["comment"][0])
         self.comment_button.setToolTip("Add a comment on the selected line, or on the whole session if none is selected")
@@ -414,7 +414,7 @@ class ReviewView(QWidget):
             self.status_label.setText("")
         else:
             self.status_label.setText(
-                "No recording was kept for this line. Audio is kept only when “Keep audio” is on in Settings (Ctrl+5)."
+                "No recording was kept for this line. Recordings are kept only when “Keep recordings of what was said” is on in Settings (Ctrl+5)."
             )
         self.audioPlayed.emit(bool(found))
 
@@ -513,6 +513,7 @@ class ReviewView(QWidget):
             if generation != self._try_generation:
                 _end_quietly(session)
                 return
+            self.try_panel.set_typing_only(getattr(session, "input_mode", None) == "text")
             self.try_panel.set_ready(True)
             self.trySessionReady.emit(session)
 

@@ -425,6 +425,7 @@ class SessionView(QWidget):
         self.ptt_button.setVisible(self.mode == "push_to_talk")
         self.text_row.setVisible(self.mode == "text")
         self.mic_meter.setEnabled(self.mode != "text")
+        self.headphones_label.setVisible(self.mode != "text")  # no microphone to keep the voice out of
         self.attunement.set_timing_available(self.mode != "text")
         if self.mode == "text":
             self.mic_meter.set_level(-120.0, False)

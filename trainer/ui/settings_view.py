@@ -33,6 +33,7 @@ from trainer.ui.task_worker import TaskRunner
 GOES_ON_NEVER = 2  # the spin box's lowest value, shown as "never"; sooner gives no time to think
 TEST_SAMPLE_RATE = 16000  # services.test_input_device records at the ASR rate
 TEST_SECONDS = 2.0
+MODEL_KINDS = {"llm": "Client language model", "asr": "Speech recognition", "voice": "Client voice"}
 
 
 def test_tone(seconds: float = 0.8, rate: int = 22050, hz: float = 440.0) -> np.ndarray:
@@ -152,9 +153,8 @@ class SettingsView(QWidget):
         box = QVBoxLayout(models)
         pick = QFormLayout()
         self.model_combos: dict[str, QComboBox] = {}
-        for kind, label, key in (("llm", "Client language model", SettingKey.LLM_MODEL),
-                                 ("asr", "Speech recognition", SettingKey.ASR_MODEL),
-                                 ("voice", "Client voice", SettingKey.VOICE)):
+        for kind, key in (("llm", SettingKey.LLM_MODEL), ("asr", SettingKey.ASR_MODEL), ("voice", SettingKey.VOICE)):
+            label = MODEL_KINDS[kind]
             combo = QComboBox()
             combo.currentIndexChanged.connect(lambda _=0, c=combo, k=key: self._save_model(k, c))
             self.model_combos[kind] = combo
@@ -220,9 +220,9 @@ class SettingsView(QWidget):
         store = getattr(self.services, "store", None)
         if getattr(store, "encrypted", False):  # "run passphrase set" was shown here too
             return ("Everything stays on this computer, encrypted with your passphrase. To change it, "
-                    "run  trainer passphrase change  in a terminal.")
+                    "run “trainer passphrase change” in a terminal.")
         return ("Everything stays on this computer. To encrypt your sessions with a passphrase, "
-                "run  trainer passphrase set  in a terminal.")
+                "run “trainer passphrase set” in a terminal.")
 
     def _retention_toggled(self, on: bool) -> None:
         self.retention_spin.setEnabled(on)
@@ -286,7 +286,8 @@ class SettingsView(QWidget):
                 r = self.models_table.rowCount()
                 self.models_table.insertRow(r)
                 verified = row.get("verified")
-                cells = (row.get("kind", ""), row.get("name", ""), _size(row.get("size_bytes")),
+                kind = row.get("kind", "")
+                cells = (MODEL_KINDS.get(kind, kind), row.get("name", ""), _size(row.get("size_bytes")),
                          "yes" if row.get("default") else "",
                          {True: "ok", False: "FAILED", None: "not checked"}.get(verified, str(verified)))
                 for c, text in enumerate(cells):

@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 
 from trainer.ui.code_chip import CodeChip
 
+SPOKEN_PLACEHOLDER = "Say your new answer out loud, or type it here and press Enter"
+TYPED_PLACEHOLDER = "Type your new answer and press Enter (/wait lets a silence sit)"
 AGAIN_HINT = "To try another answer, pick one of the client's lines and press Ctrl+T."
 
 
@@ -82,7 +84,7 @@ class TryAgainPanel(QFrame):
         layout.addLayout(columns)
         row = QHBoxLayout()
         self.input = QLineEdit()
-        self.input.setPlaceholderText("Say your new answer out loud, or type it here and press Enter")
+        self.input.setPlaceholderText(SPOKEN_PLACEHOLDER)
         self.input.returnPressed.connect(self._submit)
         row.addWidget(self.input, 1)
         self.send_button = QPushButton("Send")
@@ -106,6 +108,10 @@ class TryAgainPanel(QFrame):
         self.status_label.setText("Waiting for your new answer…")
         self.show()
         self.input.setFocus()
+
+    def set_typing_only(self, typing_only: bool) -> None:
+        """Text mode: there is no microphone to speak into."""
+        self.input.setPlaceholderText(TYPED_PLACEHOLDER if typing_only else SPOKEN_PLACEHOLDER)
 
     def set_ready(self, ready: bool, message: str = "") -> None:
         """While the new session is being prepared the answer box waits (``message`` says why)."""
