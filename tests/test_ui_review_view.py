@@ -516,3 +516,49 @@ def test_review_at_1024_px_keeps_lines_readable(qtbot, fake_services):
     qtbot.waitUntil(lambda: table.rowHeight(row) >= table.sizeHintForRow(row), timeout=3000)  # refitted
     assert table.horizontalScrollBar().maximum() == 0  # no sideways scrolling
     close_window(window, fake_services)
+
+
+def test_a_finished_session_is_saved_as_a_pdf_from_review(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from tests.test_storage_export import _pdf_text, build_fake_session
+    from tests.test_storage_fixtures import open_store
+    from trainer.ui.report_saving import suggested_report_name
+
+    with open_store(tmp_path) as store:
+        stored = store.load_session(build_fake_session(store))
+        review = ReviewView(SimpleNamespace(store=store))
+        qtbot.addWidget(review)
+        review.show_stored(stored)
+        asked = []
+        review.choose_report_path = lambda name: asked.append(name) or tmp_path / "report.pdf"
+        assert review.pdf_button.isEnabled()
+        review.save_pdf()
+        qtbot.waitUntil(lambda: review.status_label.text().startswith("Report saved"), timeout=5000)
+        review.tasks.wait_all()
+    assert asked == [suggested_report_name("Grief after losing a parent", stored.info.started_at)]
+    assert asked[0].startswith("grief-after-losing-a-parent-2") and asked[0].endswith(".pdf")
+    text = " ".join(_pdf_text(tmp_path / "report.pdf").split())
+    assert "Grief after losing a parent" in text and "Dr Amara Obi" in text
+
+
+def test_a_report_that_cannot_be_written_says_where_and_what_to_do(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from tests.test_storage_export import build_fake_session
+    from tests.test_storage_fixtures import open_store
+
+    with open_store(tmp_path) as store:
+        stored = store.load_session(build_fake_session(store))
+        review = ReviewView(SimpleNamespace(store=store))
+        qtbot.addWidget(review)
+        review.show_stored(stored)
+        review.choose_report_path = lambda name: tmp_path  # a folder, not a file
+        review.save_pdf()
+        qtbot.waitUntil(lambda: review.banner.isVisibleTo(review), timeout=5000)
+        review.tasks.wait_all()
+    assert str(tmp_path) in review.banner.message and "Choose another folder" in review.banner.hint
+    review.choose_report_path = lambda name: None  # cancelled: nothing happens
+    review.banner.dismiss()
+    review.save_pdf()
+    assert not review.banner.isVisibleTo(review) and review.status_label.text() == ""

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
                      self.review_view.try_again_selected, m)
         self._action("comment", "Add a &comment on the selected line…", "Ctrl+M",
                      self.review_view.add_comment_selected, m)
+        self._action("save_pdf", "&Save the report as PDF…", "Ctrl+Shift+S", self.review_view.save_pdf, m)
 
         m = bar.addMenu("Hi&story")
         self._action("history_open", "&Open selected session in Review", "Ctrl+O",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from trainer.feedback.measures import held_silence_label
 from trainer.session import is_wait_command, wait_refused_text
+from trainer.storage.export_pdf import export_pdf
 from trainer.storage.records import try_again_of
 from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
@@ -33,6 +35,7 @@ from trainer.ui.summary_panel import SummaryPanel
 from trainer.ui.task_worker import TaskRunner
 from trainer.ui.transcript_entry import feedback_notes
 from trainer.ui.comment_dialog import CommentDialog
+from trainer.ui.report_saving import ask_for_report_path, suggested_report_name
 from trainer.ui.transcript_model import TranscriptLine, lines_from_stored, original_answer
 from trainer.ui.try_again_panel import TryAgainPanel
 
@@ -52,6 +55,7 @@ BUTTON_LABELS = {
     "play": ("Play  (Ctrl+R)", "Play"),
     "comment": ("Comment  (Ctrl+M)", "Comment"),
     "try": ("Try it again from here  (Ctrl+T)", "Try it again"),
+    "pdf": ("Save as PDF…  (Ctrl+Shift+S)", "PDF…"),
 }
 NARROW_BELOW = 1000
 NOTES_COLUMN = 4
@@ -94,7 +98,9 @@ class ReviewView(QWidget):
         self._new_turn: int | None = None
         self.comments: list[dict] = []  # supervisor comments on this session (from the store)
         self.comment_dialog_factory = CommentDialog  # tests swap in a dialog that needs no clicks
+        self.choose_report_path: Callable[[str], Path | None] = lambda name: ask_for_report_path(self, name)
         self._unsaved_comment = ""  # kept when saving failed, offered again next time
+        self._started_at: Any = None
         self._build()
 
     def _build(self) -> None:
@@ -149,8 +155,12 @@ class ReviewView(QWidget):
         self.try_button.setObjectName("PrimaryButton")
         self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
         self.try_button.clicked.connect(self.try_again_selected)
+        self.pdf_button = QPushButton(BUTTON_LABELS["pdf"][0])
+        self.pdf_button.setToolTip("Save this session's report (transcript, codes, summary, comments) as a PDF")
+        self.pdf_button.clicked.connect(self.save_pdf)
         buttons.addWidget(self.play_button)
         buttons.addWidget(self.comment_button)
+        buttons.addWidget(self.pdf_button)
         buttons.addStretch(1)
         buttons.addWidget(self.try_button)
         left_layout.addLayout(buttons)
@@ -184,7 +194,8 @@ class ReviewView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         short = self.width() < NARROW_BELOW  # the shortcuts stay in the menus and tooltips
-        for key, button in (("play", self.play_button), ("comment", self.comment_button), ("try", self.try_button)):
+        for key, button in (("play", self.play_button), ("comment", self.comment_button), ("try", self.try_button),
+                            ("pdf", self.pdf_button)):
             button.setText(BUTTON_LABELS[key][1 if short else 0])
         self.table.setColumnHidden(NOTES_COLUMN, short)  # notes then show as the line's tooltip
 
@@ -228,6 +239,7 @@ class ReviewView(QWidget):
         title = getattr(self.scenario, "title", None) or getattr(info, "scenario_title", None) or "Session"
         self.title_label.setText(f"Review: {title}")
         when = getattr(info, "started_at", None)
+        self._started_at = when
         bits = []
         if when is not None:
             bits.append(format_when(when))
@@ -304,10 +316,42 @@ class ReviewView(QWidget):
         )
         self.try_button.setEnabled(can_try)
         self.comment_button.setEnabled(self.session_id is not None and self.services is not None)
+        self.pdf_button.setEnabled(self.session_id is not None and self.services is not None)
         if not self.session_live and self.branch_source is None:
             self.try_button.setToolTip("Not available: the client's state can't be rebuilt for this session")
         else:
             self.try_button.setToolTip("Pick one of the client's lines, then answer it again")
+
+    # ------------------------------------------------------------------ PDF report
+    def save_pdf(self) -> None:
+        """Ask where, load the stored session on a worker, write the PDF (Qt drawing stays on
+        the GUI thread)."""
+        session_id, store = self.session_id, getattr(self.services, "store", None)
+        if session_id is None or store is None:
+            return
+        if self.session_live:
+            self.status_label.setText("The report is of a finished session: end this one first (Ctrl+E).")
+            return
+        title = getattr(self.scenario, "title", None) or self.title_label.text().removeprefix("Review: ")
+        path = self.choose_report_path(suggested_report_name(title, self._started_at))
+        if path is None:
+            return
+        self.status_label.setText("Saving the report…")
+
+        def write(stored: Any) -> None:
+            try:
+                export_pdf(stored, path)
+            except Exception as exc:  # noqa: BLE001
+                failed(exc)
+                return
+            self.status_label.setText(f"Report saved to {path}")
+
+        def failed(exc: BaseException) -> None:
+            self.status_label.setText("")
+            self.banner.show_error(f"The report could not be saved to {path}: {exc}",
+                                   "Choose another folder, or check there is space on the disk.")
+
+        self.tasks.start(lambda: store.load_session(session_id), write, failed)
 
     # ------------------------------------------------------------------ comments
     def _comments_on(self, line: TranscriptLine) -> list[dict]:
