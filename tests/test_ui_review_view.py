@@ -58,7 +58,7 @@ def test_try_again_after_a_finished_session_branches_from_its_snapshot(qtbot, fa
     _wait_try_ready(qtbot, review)
     branch = fake_services.created[-1]
     # the box speaks of talking only when the try listens (here the settings' voice mode)
-    assert branch.input_mode == "voice" and panel.input.placeholderText().startswith("Say your new answer")
+    assert branch.input_mode == "voice" and panel.input.placeholderText().startswith("Say or type your new answer")
     review._stop_try_session()
     review._start_branch(first.snapshots[0], "text")  # as when the microphone failed
     qtbot.waitUntil(lambda: panel.input.placeholderText().startswith("Type your new answer"), timeout=3000)
@@ -515,6 +515,13 @@ def test_review_at_1024_px_keeps_lines_readable(qtbot, fake_services):
     row = next(r for r in range(table.rowCount()) if table.item(r, 1).text() == "You")
     qtbot.waitUntil(lambda: table.rowHeight(row) >= table.sizeHintForRow(row), timeout=3000)  # refitted
     assert table.horizontalScrollBar().maximum() == 0  # no sideways scrolling
+    # an open "Try it again" leaves the transcript a few lines (it had left one and a half)
+    assert review.try_again(0)
+    _wait_try_ready(qtbot, review)
+    qtbot.waitUntil(lambda: review.try_panel.input.isVisible(), timeout=3000)
+    assert table.height() >= 150
+    panel_bottom = review.try_panel.input.mapTo(window, review.try_panel.input.rect().bottomLeft()).y()
+    assert panel_bottom <= window.height()
     close_window(window, fake_services)
 
 

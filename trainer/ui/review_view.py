@@ -117,8 +117,13 @@ class ReviewView(QWidget):
         root.addWidget(self.subtitle_label)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
+        # The transcript above, "Try it again" below, with a handle between them: at 640 px
+        # high an open try panel had squeezed the transcript to a row and a half.
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.setChildrenCollapsible(False)
+        self.left_splitter = left
+        transcript = QWidget()
+        left_layout = QVBoxLayout(transcript)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("ReviewTranscript")
@@ -130,6 +135,7 @@ class ReviewView(QWidget):
         self.table.setWordWrap(True)
         self.table.setAlternatingRowColors(False)
         self.table.setShowGrid(False)
+        self.table.setMinimumHeight(150)  # the header and two or three lines, whatever is open below
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -178,10 +184,13 @@ class ReviewView(QWidget):
         self.try_note.setWordWrap(True)
         self.try_note.hide()
         left_layout.addWidget(self.try_note)
+        left.addWidget(transcript)
         self.try_panel = TryAgainPanel()
         self.try_panel.submitted.connect(self._submit_new_answer)
         self.try_panel.closed.connect(self._close_try)
-        left_layout.addWidget(self.try_panel)
+        left.addWidget(self.try_panel)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 1)
         splitter.addWidget(left)
         self.summary_panel = SummaryPanel()
         self.summary_panel.setMinimumWidth(390)  # the banded rows with a "Below fair" chip fit
@@ -532,6 +541,10 @@ class ReviewView(QWidget):
             reply,
         )
         self.try_panel.set_ready(ready, f"Getting {self.client_name} back to that moment…")
+        total = sum(self.left_splitter.sizes())
+        if total > 0:  # the panel gets what it needs, up to two thirds; the transcript the rest
+            panel = min(self.try_panel.preferred_height(), total * 2 // 3)
+            self.left_splitter.setSizes([total - panel, panel])
         self._awaiting_new = True
         self._new_turn = None
         self.tryAgainStarted.emit(client_turn_index)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trainer.ui.code_chip import CodeChip
 
-SPOKEN_PLACEHOLDER = "Say your new answer out loud, or type it here and press Enter"
-TYPED_PLACEHOLDER = "Type your new answer and press Enter (/wait lets a silence sit)"
+SPOKEN_PLACEHOLDER = "Say or type your new answer (Enter sends)"
+TYPED_PLACEHOLDER = "Type your new answer (Enter sends; /wait lets a silence sit)"
 AGAIN_HINT = "To try another answer, pick one of the client's lines and press Ctrl+T."
 
 
@@ -72,16 +82,32 @@ class TryAgainPanel(QFrame):
         close.clicked.connect(self.close_panel)
         top.addWidget(close)
         layout.addLayout(top)
+        # The quote and the two answers scroll when the window is short; the title and the
+        # answer box stay in view.
+        body = QWidget()
+        body.setObjectName("TryAgainBody")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(8)
         self.client_label = QLabel()
         self.client_label.setWordWrap(True)
         self.client_label.setObjectName("ClientQuote")
-        layout.addWidget(self.client_label)
+        body_layout.addWidget(self.client_label)
         columns = QHBoxLayout()
         self.original = _AnswerColumn("Your first answer")
         self.new = _AnswerColumn("Your new answer")
         columns.addWidget(self.original, 1)
         columns.addWidget(self.new, 1)
-        layout.addLayout(columns)
+        body_layout.addLayout(columns)
+        body_layout.addStretch(1)
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setWidget(body)
+        self.body_scroll.viewport().setAutoFillBackground(False)
+        body.setAutoFillBackground(False)
+        layout.addWidget(self.body_scroll, 1)
         row = QHBoxLayout()
         self.input = QLineEdit()
         self.input.setPlaceholderText(SPOKEN_PLACEHOLDER)
@@ -108,6 +134,12 @@ class TryAgainPanel(QFrame):
         self.status_label.setText("Waiting for your new answer…")
         self.show()
         self.input.setFocus()
+
+    def preferred_height(self) -> int:
+        """The height that shows the quote and both answers without scrolling (a scroll
+        area's own size hint is only a guess)."""
+        body = self.body_scroll.widget()
+        return self.sizeHint().height() - self.body_scroll.sizeHint().height() + body.sizeHint().height()
 
     def set_typing_only(self, typing_only: bool) -> None:
         """Text mode: there is no microphone to speak into."""
