@@ -175,6 +175,7 @@ def test_a_held_silence_reads_as_the_trainees_turn_in_the_report_and_the_termina
     flat = " ".join(_pdf_text(export_pdf(session, tmp_path / "r.pdf")).split())
     assert "You (1): (let the silence sit for 12 s) Comment on You (1) from Supervisor" in flat
     assert "Silences you let sit 1" in flat
+    assert "2 turns (1 answer, 1 silence let sit)" in flat  # as Review and History count them
 
 
 def test_a_minimal_encourager_is_not_scored_in_the_report_as_in_the_other_views(tmp_path: Path) -> None:

@@ -274,7 +274,7 @@ def test_a_held_silence_is_shown_where_the_trainees_words_would_be(qtbot):
     review = ReviewView()
     qtbot.addWidget(review)
     review._populate(lines, {})
-    assert review.subtitle_label.text() == "1 answer"  # a silence is no answer
+    assert review.subtitle_label.text() == "1 answer, 2 silences let sit"  # a silence is a turn, no answer
     assert review.table.item(1, 2).text() == "(let the silence sit for 10 s)"
     assert review.table.item(1, 3).text() == ""  # nothing coded
 

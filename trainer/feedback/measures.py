@@ -68,6 +68,15 @@ def held_silence_label(seconds: float | None) -> str:
         return "(let the silence sit)"
     return f"(let the silence sit for {seconds:.0f} s)"
 
+def answers_text(answers: int, silences: int = 0) -> str:
+    """"5 answers, 1 silence let sit": a held silence is a turn but no answer, so every view
+    names both (History's turn count is their sum)."""
+    text = f"{answers} answer{'' if answers == 1 else 's'}"
+    if silences:
+        text += f", {silences} silence{'' if silences == 1 else 's'} let sit"
+    return text
+
+
 # Which utterance code stands for the whole turn: a reflection beats a question in the
 # same turn, unsolicited advice beats a question, and so on.
 PRIMARY_CODE_PRIORITY = (

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.feedback.measures import code_label, held_silence_label, is_held_silence
+from trainer.feedback.measures import answers_text, code_label, held_silence_label, is_held_silence
 from trainer.feedback.risk import describe_risk
 from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.storage.records import StoredSession
@@ -136,6 +136,7 @@ def _summary_html(session: StoredSession) -> str:
     info = session.info
     summary = session.summary or {}
     started = info.started_at.astimezone().strftime("%d %B %Y, %H:%M")
+    silences = sum(1 for turn in session.turns if is_held_silence(turn))
     duration = ""
     if info.ended_at is not None:
         minutes = (info.ended_at - info.started_at).total_seconds() / 60
@@ -144,7 +145,8 @@ def _summary_html(session: StoredSession) -> str:
     parts.append("<h1>Practice session report</h1>")
     parts.append(
         f"<p class='meta'><b>Scenario:</b> {_e(info.scenario_title)} ({_e(info.scenario_id)})<br/>"
-        f"<b>Date:</b> {started}{duration} · {info.turns} turns<br/>"
+        f"<b>Date:</b> {started}{duration} · {info.turns} turn{'' if info.turns == 1 else 's'} "
+        f"({answers_text(info.turns - silences, silences)})<br/>"
         f"<b>Session:</b> {_e(info.id)}</p>"
     )
     if info.interrupted:

@@ -96,6 +96,7 @@ class HistoryView(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("HistoryTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeaderItem(2).setToolTip("Your turns: answers, and silences you let sit")
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.feedback.measures import held_silence_label
+from trainer.feedback.measures import answers_text, held_silence_label
 from trainer.session import is_wait_command, wait_refused_text
 from trainer.storage.export_pdf import export_pdf
 from trainer.storage.records import try_again_of
@@ -252,8 +252,8 @@ class ReviewView(QWidget):
         bits = []
         if when is not None:
             bits.append(format_when(when))
-        answers = sum(1 for line in lines if line.role == "trainee" and not line.silence)
-        bits.append(f"{answers} answer{'' if answers == 1 else 's'}")
+        silences = sum(1 for line in lines if line.role == "trainee" and line.silence)
+        bits.append(answers_text(sum(1 for line in lines if line.role == "trainee") - silences, silences))
         if getattr(info, "interrupted", False):
             bits.append("interrupted")
         if tried_again:
