@@ -370,3 +370,15 @@ def test_a_narrow_window_gives_the_transcript_room(qtbot, fake_services):
     window.resize(1400, 860)
     qtbot.waitUntil(lambda: view.mode_buttons["voice"].text() == "Hands-free", timeout=3000)
     close_window(window, fake_services)
+
+
+def test_the_live_score_says_it_is_a_running_one_not_the_summarys_mean(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from trainer.ui.attunement_panel import AttunementPanel
+
+    panel = AttunementPanel()
+    qtbot.addWidget(panel)
+    titles = [label.text() for label in panel.findChildren(QLabel) if label.objectName() == "PanelTitle"]
+    assert titles == ["Running attunement"]
+    assert "35%" in panel.score_label.toolTip() and "mean" in panel.score_label.toolTip()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from trainer.feedback.scoring import DEFAULT_WEIGHTS
 from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.ui.session_metrics import SessionMetrics, fmt_ms, fmt_percent, fmt_ratio
 
+RUNNING_TIP = (f"Each new answer counts {DEFAULT_WEIGHTS.running_alpha:.0%} and the turns before it the rest, "
+               "so this follows how you are doing now; the session summary gives the plain mean.")
 NO_TIMING = "—"
 TEXT_MODE_TIP = "Talk share and latency come from speech timings; typed replies have none."
 NO_TIMING_TIP = "No speech timing for this yet."
@@ -21,12 +24,15 @@ class AttunementPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 16)
         layout.setSpacing(10)
-        title = QLabel("Attunement")
+        # Not the summary's mean: recent turns weigh most, so the two figures differ.
+        title = QLabel("Running attunement")
         title.setObjectName("PanelTitle")
+        title.setToolTip(RUNNING_TIP)
         layout.addWidget(title)
         self.score_label = QLabel("—")
         self.score_label.setObjectName("ScoreLabel")
         self.score_label.setAccessibleName("Running attunement score")
+        self.score_label.setToolTip(RUNNING_TIP)
         layout.addWidget(self.score_label)
         self.score_bar = QProgressBar()
         self.score_bar.setObjectName("ScoreBar")
