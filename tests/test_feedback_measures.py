@@ -429,6 +429,19 @@ def test_summary_bands_from_known_counts():
     json.dumps(summary)
 
 
+def test_one_or_two_answers_give_figures_but_no_bands():
+    turns = [_record(0, ["reflection_complex"]), _record(1, ["question_open"])]
+    summary = summarize(turns, trainee_seconds=10.0, client_seconds=40.0).to_dict()
+    assert summary["reflection_to_question"]["value"] == 1.0
+    assert summary["percent_open_questions"]["value"] == 100.0
+    bands = {summary[key]["band"] for key in ("reflection_to_question", "percent_complex_reflections",
+                                               "percent_open_questions", "advise_without_permission",
+                                               "talk_share")}
+    assert bands == {None}  # "Good" beside "not enough to go on" read as a verdict
+    third = summarize([*turns, _record(2, ["reflection_simple"])], 15.0, 40.0).to_dict()
+    assert third["reflection_to_question"]["band"] == GOOD
+
+
 def test_summary_lists_missed_opportunities_and_advice():
     turns = [
         _record(0, ["question_closed"], client_text="I'm so scared", trainee_text="Is it work?",

@@ -312,7 +312,13 @@ def summarize(
         },
     )
     strengths, practise = strengths_and_practise(summary, len(feeling_turns))
-    return replace(summary, strengths=strengths, practise=practise)
+    summary = replace(summary, strengths=strengths, practise=practise)
+    if len(turns) < MIN_TURNS_FOR_ADVICE:
+        # One or two answers are too few to judge: a "Good" beside "not enough to go on"
+        # read as a verdict. The figures themselves stay.
+        summary = replace(summary, rq_band=None, complex_reflection_band=None, open_question_band=None,
+                          advice_without_permission_band=None, talk_share_band=None)
+    return summary
 
 
 # ---------------------------------------------------------------------------------------
