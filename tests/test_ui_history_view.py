@@ -32,6 +32,9 @@ def test_history_table_and_charts_have_points(qtbot, fake_services):
     points = view.complex_chart.series.points()
     assert [round(p.y()) for p in points] == [20, 35, 50]  # fractions shown as percent, oldest first
     assert [p.x() for p in view.attunement_chart.series.points()] == [1, 2, 3]
+    # round ticks from 0: 0, 25, 50, 75, 100 for percentages, not 0, 27, 54, 81, 108
+    assert view.complex_chart.y_axis.tickInterval() == 25 and view.complex_chart.y_axis.tickAnchor() == 0
+    assert view.ratio_chart.y_axis.tickInterval() == 0.5  # ratios up to 1.4: 0, 0.5, 1.0, 1.5
     view.tasks.wait_all()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
@@ -68,6 +70,21 @@ class TrendChart(QChartView):
         # 8% headroom over a fixed maximum: points at 100% sat half outside the plot
         top = self._y_max * 1.08 if self._y_max else max([y for _, y in points] + [1.0]) * 1.2
         self.y_axis.setRange(0, top)
+        # Ticks at round numbers from 0 (0, 25, 50, 75, 100), not at fifths of the range
+        # (0, 27, 54, 81, 108), which no one reads as a percentage.
+        step = nice_step((self._y_max or top) / 4)
+        self.y_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.y_axis.setTickAnchor(0)
+        self.y_axis.setTickInterval(step)
+        self.y_axis.setLabelFormat("%d" if step >= 1 else "%.1f" if step * 10 % 1 == 0 else "%.2f")
 
     def point_count(self) -> int:
         return self.series.count()
+
+
+def nice_step(rough: float) -> float:
+    """The nearest of 1, 2, 2.5 or 5 times a power of ten at or above ``rough``."""
+    if rough <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough - 1e-9)
