@@ -445,7 +445,7 @@ def test_pdf_report_of_demo_session(plain_demo, tmp_path: Path, qapp) -> None:
         assert SCENARIO.title in flat
         trainee = transcript.trainee_lines
         assert any(" ".join(line.split()) in flat for line in trainee), (trainee, flat[:2000])
-        for heading in ("Reflection-to-question", "trainee turn"):
+        for heading in ("Reflections to questions", "trainee turn"):
             assert heading in flat, heading
         assert any(band in flat for band in ("below fair", "fair", "good"))
         # Page 1 renders to a non-blank image (the same page is in docs/images/report-page.png).
