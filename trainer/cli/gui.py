@@ -27,6 +27,9 @@ def _headless() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux")
 
 
+SCREENSHOT_SIZE = (1280, 800)
+
+
 def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | None = None,
             scenario_id: str | None = None, timeout_s: float = 300.0,
             ask_passphrase: Callable[[str], str | None] | None = None) -> int:
@@ -52,6 +55,8 @@ def run_gui(services: Any, argv: list[str] | None = None, *, screenshot: str | N
         _close(services)
         return 1
     window = MainWindow(services)
+    if screenshot:
+        window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # the same picture whatever the (virtual) screen
     window.show()
     if not screenshot:
         code = app.exec()
