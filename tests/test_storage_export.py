@@ -202,3 +202,8 @@ def test_a_minimal_encourager_is_not_scored_in_the_report_as_in_the_other_views(
     assert "You (2): Mm-hm. [other · minimal encourager (not scored)]" in flat
     assert "attunement 18" not in flat
     assert "You (3): It's so quiet without him. [simple reflection · attunement 80]" in flat
+    from trainer.cli.storage import format_transcript  # `trainer sessions show`, the same words
+
+    shown = format_transcript(session).splitlines()
+    assert "You (2) [other, minimal encourager (not scored)]: Mm-hm." in shown
+    assert "You (3) [simple reflection, attunement 80]: It's so quiet without him." in shown

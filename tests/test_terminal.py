@@ -45,7 +45,7 @@ def test_a_minimal_encourager_is_shown_as_not_scored():
     printer = TranscriptPrinter(find_scenario("burnout-nurse"), out=out)
     printer(ev.FeedbackReady(t=0.0, turn_index=0, code="other", confidence=0.97,
                              feedback={"attunement": 12.0, "backchannel": True}))
-    assert out.getvalue().splitlines() == ["  [other 97%]  minimal encourager, not scored"]
+    assert out.getvalue().splitlines() == ["  [other 97%]  minimal encourager (not scored)"]
 
 
 def test_typed_wait_lets_the_client_go_on_and_is_shown_as_a_held_silence(monkeypatch):

@@ -6,7 +6,7 @@ import sys
 
 from trainer import events as ev
 from trainer.events import TurnState
-from trainer.feedback.measures import code_label, held_silence_label, telling_part_codes
+from trainer.feedback.measures import code_label, held_silence_label, score_note, telling_part_codes
 from trainer.feedback.risk import describe_risk
 from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.session import is_wait_command, wait_refused_text
@@ -39,10 +39,9 @@ class TranscriptPrinter:
             fb = event.feedback
             label = code_label(event.code, event.confidence)
             parts = [f"  [{label} {event.confidence:.0%}]"]
-            if fb.get("backchannel"):
-                parts.append("minimal encourager, not scored")
-            elif fb.get("attunement") is not None:
-                parts.append(f"attunement {fb['attunement']:.0f}")
+            note = score_note(fb)
+            if note:
+                parts.append(note)
             if fb.get("feeling_reflected"):
                 parts.append("feeling reflected")
             if fb.get("missed_opportunity"):

@@ -25,7 +25,7 @@ from trainer.storage.paths import (
     DataPaths,
     resolve_data_dir,
 )
-from trainer.feedback.measures import code_label, held_silence_label, is_held_silence
+from trainer.feedback.measures import code_label, held_silence_label, is_held_silence, score_note
 from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.store import SessionStore, remove_store_files
 
@@ -202,8 +202,9 @@ def format_transcript(session: StoredSession) -> str:
         feedback = turn.get("feedback") or {}
         if turn.get("trainee_text"):
             tags = [code_label(turn.get("code"), turn.get("confidence"))]
-            if isinstance(feedback.get("attunement"), (int, float)):
-                tags.append(f"attunement {feedback['attunement']:.0f}")
+            note = score_note(feedback)
+            if note:
+                tags.append(note)
             if turn.get("branch_of") is not None:
                 tags.append(f"try again of turn {turn['branch_of']}")
             lines.append(f"You ({turn['index']}) [{', '.join(tags)}]: {turn['trainee_text']}")

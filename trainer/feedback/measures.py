@@ -68,6 +68,21 @@ def held_silence_label(seconds: float | None) -> str:
         return "(let the silence sit)"
     return f"(let the silence sit for {seconds:.0f} s)"
 
+NOT_SCORED_NOTE = "minimal encourager (not scored)"
+
+
+def score_note(feedback: dict) -> str | None:
+    """How a turn's score reads in a transcript (terminal, window, PDF, `sessions show`):
+    "attunement 64", or for "Mm-hm." (``backchannel``: left out of the running score and
+    the mean) that it is not scored, rather than its score of about 17."""
+    if feedback.get("backchannel"):
+        return NOT_SCORED_NOTE
+    score = feedback.get("attunement")
+    if isinstance(score, (int, float)) and not isinstance(score, bool):
+        return f"attunement {score:.0f}"
+    return None
+
+
 def answers_text(answers: int, silences: int = 0) -> str:
     """"5 answers, 1 silence let sit": a held silence is a turn but no answer, so every view
     names both (History's turn count is their sum)."""

@@ -18,7 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.feedback.measures import answers_text, code_label, held_silence_label, is_held_silence
+from trainer.feedback.measures import (
+    NOT_SCORED_NOTE,
+    answers_text,
+    code_label,
+    held_silence_label,
+    is_held_silence,
+    score_note,
+)
 from trainer.feedback.risk import describe_risk
 from trainer.feedback.summary import SUMMARY_LABELS
 from trainer.storage.records import StoredSession
@@ -79,24 +86,13 @@ def format_value(value: Any, unit: str) -> str:
     return f"{value:g}"
 
 
-# What the Session view, Review (ui/transcript_entry.feedback_notes) and the terminal say of
-# a minimal encourager, which the engine marks ``backchannel`` and leaves unscored.
-NOT_SCORED = "minimal encourager (not scored)"
-
-
-def _not_scored(feedback: dict[str, Any]) -> bool:
-    """"Mm-hm.": the engine leaves it out of the running score and the mean attunement,
-    and the other views say so instead of showing its score (about 17)."""
-    return bool(feedback.get("backchannel"))
-
-
 def attunement_points(session: StoredSession) -> list[tuple[str, float | None]]:
     """(turn label, attunement or None) for every scored trainee turn, in order; a
     minimal encourager is left out, as from the mean, and the labels stay turn numbers."""
     points: list[tuple[str, float | None]] = []
     for turn in session.turns:
         feedback = turn.get("feedback") or {}
-        if not turn.get("trainee_text") or _not_scored(feedback):
+        if not turn.get("trainee_text") or score_note(feedback) == NOT_SCORED_NOTE:
             continue
         value = feedback.get("attunement")
         label = str(turn.get("index"))
@@ -215,10 +211,9 @@ def _body_html(session: StoredSession) -> str:
         if turn.get("trainee_text"):
             code = code_label(turn.get("code"), turn.get("confidence"))
             tags = [code]
-            if _not_scored(feedback):
-                tags.append(NOT_SCORED)
-            elif isinstance(feedback.get("attunement"), (int, float)):
-                tags.append(f"attunement {feedback['attunement']:.0f}")
+            note = score_note(feedback)
+            if note:
+                tags.append(note)
             if turn.get("branch_of") is not None or turn.get("attempt"):
                 tags.append(f"try again of turn {turn.get('branch_of', turn.get('index'))}")
             parts.append(

@@ -7,7 +7,7 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from trainer.feedback.measures import telling_part_codes
+from trainer.feedback.measures import NOT_SCORED_NOTE, telling_part_codes
 from trainer.ui.code_chip import CodeChip
 from trainer.ui.codes import code_style
 
@@ -26,7 +26,7 @@ def feedback_notes(feedback: dict) -> list[str]:
     if feedback.get("emphasised_autonomy"):
         notes.append("emphasised autonomy")
     if feedback.get("backchannel"):
-        notes.append("minimal encourager (not scored)")
+        notes.append(NOT_SCORED_NOTE)
     if (feedback.get("closed_question_run") or 0) >= 2:
         notes.append(f"{feedback['closed_question_run']} closed questions in a row")
     if (feedback.get("questions_in_turn") or 0) >= 2:
