@@ -68,6 +68,14 @@ def build_fake_session(store) -> str:
     return sid
 
 
+def test_chart_points_sit_by_turn_number_so_a_left_out_turn_leaves_a_gap() -> None:
+    from trainer.storage.export_pdf import chart_positions
+
+    assert chart_positions(["1", "2", "3", "4", "6"], 5) == [0.0, 0.2, 0.4, 0.6, 1.0]
+    assert chart_positions(["1", "2", "2'", "3"], 4) == [0.0, 1 / 3, 2 / 3, 1.0]  # tries: evenly
+    assert chart_positions(None, 3) == [0.0, 0.5, 1.0] and chart_positions(["4"], 1) == [0.5]
+
+
 def test_format_value_handles_units_and_missing() -> None:
     assert format_value(None, "%") == "—"
     assert format_value(0.38, "%") == "38%"

@@ -141,8 +141,8 @@ def _summary_html(session: StoredSession) -> str:
     parts.append("<h1>Practice session report</h1>")
     parts.append(
         f"<p class='meta'><b>Scenario:</b> {_e(info.scenario_title)} ({_e(info.scenario_id)})<br/>"
-        f"<b>Date:</b> {started}{duration} · {info.turns} turn{'' if info.turns == 1 else 's'} "
-        f"({answers_text(info.turns - silences, silences)})<br/>"
+        f"<b>Date:</b> {started}{duration} · {info.turns} turn{'' if info.turns == 1 else 's'}"
+        f"{f' ({answers_text(info.turns - silences, silences)})' if silences else ''}<br/>"
         f"<b>Session:</b> {_e(info.id)}</p>"
     )
     if info.interrupted:
@@ -244,6 +244,18 @@ def _body_html(session: StoredSession) -> str:
 
 
 # ------------------------------------------------------------------ drawing
+def chart_positions(labels: list[str] | None, count: int) -> list[float]:
+    """Where each point sits across the plot (0 = left edge, 1 = right edge). By turn
+    number when the labels are plain numbers, so a turn left out (a minimal encourager, a
+    silence) leaves a gap instead of closing up: 1, 2, 3, 4, _, 6. Otherwise evenly."""
+    if count == 1:
+        return [0.5]
+    numbered = bool(labels) and len(labels) == count and all(label.isdigit() for label in labels)
+    slots = [int(label) for label in labels] if numbered else list(range(count))
+    span = (slots[-1] - slots[0]) or 1
+    return [(slot - slots[0]) / span for slot in slots]
+
+
 def draw_attunement_chart(
     painter: Any, rect: Any, series: list[float | None], labels: list[str] | None = None
 ) -> None:
@@ -275,10 +287,11 @@ def draw_attunement_chart(
         painter.restore()
         return
     count = len(series)
-    step = plot.width() / max(count - 1, 1)
+    across = chart_positions(labels, count)
+    step = plot.width() * min((b - a for a, b in zip(across, across[1:])), default=1.0)
 
     def to_point(i: int, value: float) -> QPointF:
-        x = plot.left() + (step * i if count > 1 else plot.width() / 2)
+        x = plot.left() + plot.width() * across[i]
         clamped = min(max(value, 0.0), 100.0)
         return QPointF(x, plot.bottom() - plot.height() * clamped / 100)
 
