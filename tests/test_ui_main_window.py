@@ -286,3 +286,16 @@ def test_a_text_session_started_from_the_library_puts_the_cursor_in_the_reply_bo
     qtbot.waitUntil(lambda: view.state == "listening", timeout=3000)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view.text_input, timeout=3000)
     close_window(window, fake_services)
+
+
+def test_the_style_sheets_images_are_found_wherever_the_app_is_started(monkeypatch, tmp_path):
+    import re
+    from pathlib import Path
+
+    from trainer.ui.main_window import _load_style
+
+    monkeypatch.chdir(tmp_path)  # url() in a style sheet is read relative to the working directory
+    style = _load_style()
+    assert "QScrollBar::add-page" in style and "@UI_DIR@" not in style
+    images = re.findall(r"url\(([^)]+)\)", style)
+    assert images and all(Path(image).is_absolute() and Path(image).is_file() for image in images)

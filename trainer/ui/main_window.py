@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -55,12 +56,14 @@ VIEW_TITLES = {
 
 
 def _load_style() -> str:
+    """The style sheet, with its images' folder filled in (a style sheet's url() is read
+    relative to the working directory, not to the sheet)."""
+    folder = Path(__file__).resolve().parent
     try:
-        from importlib.resources import files
-
-        return (files("trainer.ui") / "style.qss").read_text(encoding="utf-8")
-    except (OSError, ModuleNotFoundError):
+        style = (folder / "style.qss").read_text(encoding="utf-8")
+    except OSError:
         return ""
+    return style.replace("@UI_DIR@", folder.as_posix())
 
 
 class MainWindow(QMainWindow):
