@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -525,31 +526,9 @@ def test_review_at_1024_px_keeps_lines_readable(qtbot, fake_services):
     close_window(window, fake_services)
 
 
-def test_a_finished_session_is_saved_as_a_pdf_from_review(qtbot, tmp_path):
-    from types import SimpleNamespace
-
-    from tests.test_storage_export import _pdf_text, build_fake_session
-    from tests.test_storage_fixtures import open_store
-    from trainer.ui.report_saving import suggested_report_name
-
-    with open_store(tmp_path) as store:
-        stored = store.load_session(build_fake_session(store))
-        review = ReviewView(SimpleNamespace(store=store))
-        qtbot.addWidget(review)
-        review.show_stored(stored)
-        asked = []
-        review.choose_report_path = lambda name: asked.append(name) or tmp_path / "report.pdf"
-        assert review.pdf_button.isEnabled()
-        review.save_pdf()
-        qtbot.waitUntil(lambda: review.status_label.text().startswith("Report saved"), timeout=5000)
-        review.tasks.wait_all()
-    assert asked == [suggested_report_name("Grief after losing a parent", stored.info.started_at)]
-    assert asked[0].startswith("grief-after-losing-a-parent-2") and asked[0].endswith(".pdf")
-    text = " ".join(_pdf_text(tmp_path / "report.pdf").split())
-    assert "Grief after losing a parent" in text and "Dr Amara Obi" in text
-
-
-def test_a_report_that_cannot_be_written_says_where_and_what_to_do(qtbot, tmp_path):
+@contextmanager
+def _review_of_a_stored_session(qtbot, tmp_path):
+    """Review showing a session from a real store (the PDF needs real records)."""
     from types import SimpleNamespace
 
     from tests.test_storage_export import build_fake_session
@@ -560,10 +539,31 @@ def test_a_report_that_cannot_be_written_says_where_and_what_to_do(qtbot, tmp_pa
         review = ReviewView(SimpleNamespace(store=store))
         qtbot.addWidget(review)
         review.show_stored(stored)
+        yield stored, review
+        review.tasks.wait_all()
+
+
+def test_a_finished_session_is_saved_as_a_pdf_from_review(qtbot, tmp_path):
+    from tests.test_storage_export import _pdf_text
+    from trainer.ui.report_saving import suggested_report_name
+
+    asked = []
+    with _review_of_a_stored_session(qtbot, tmp_path) as (stored, review):
+        review.choose_report_path = lambda name: asked.append(name) or tmp_path / "report.pdf"
+        assert review.pdf_button.isEnabled()
+        review.save_pdf()
+        qtbot.waitUntil(lambda: review.status_label.text().startswith("Report saved"), timeout=5000)
+    assert asked == [suggested_report_name("Grief after losing a parent", stored.info.started_at)]
+    assert asked[0].startswith("grief-after-losing-a-parent-2") and asked[0].endswith(".pdf")
+    text = " ".join(_pdf_text(tmp_path / "report.pdf").split())
+    assert "Grief after losing a parent" in text and "Dr Amara Obi" in text
+
+
+def test_a_report_that_cannot_be_written_says_where_and_what_to_do(qtbot, tmp_path):
+    with _review_of_a_stored_session(qtbot, tmp_path) as (_stored, review):
         review.choose_report_path = lambda name: tmp_path  # a folder, not a file
         review.save_pdf()
         qtbot.waitUntil(lambda: review.banner.isVisibleTo(review), timeout=5000)
-        review.tasks.wait_all()
     assert str(tmp_path) in review.banner.message and "Choose another folder" in review.banner.hint
     review.choose_report_path = lambda name: None  # cancelled: nothing happens
     review.banner.dismiss()
