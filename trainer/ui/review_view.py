@@ -152,7 +152,8 @@ class ReviewView(QWidget):
         left_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.play_button = QPushButton(BUTTON_LABELS["play"][0])
-        self.play_button.setToolTip("Play the selected line's recording (kept only when “Keep recordings” is on in Settings)")
+        self.play_button.setToolTip("Play the selected line's recording "
+                                    "(kept only when “Keep recordings” is on in Settings)")
         self.play_button.clicked.connect(self.play_selected)
         self.comment_button = QPushButton(BUTTON_LABELS["comment"][0])
         self.comment_button.setToolTip("Add a comment on the selected line, or on the whole session if none is selected")
