@@ -288,6 +288,8 @@ def test_wait_in_the_try_again_box_gives_a_held_silence_as_the_new_answer(qtbot)
     qtbot.addWidget(review)
     review.try_session = AnswerRecorder()
     review._submit_new_answer("/Wait")
+    review._submit_new_answer("/wiat")
+    assert review.try_panel.input.text() == "/wiat" and "was not sent" in review.try_panel.status_label.text()
     review._submit_new_answer("It's been hard.")
     assert review.try_session.calls == ["hold_silence", "It's been hard."]
     review.try_session.can_wait = False

@@ -321,6 +321,12 @@ def test_typing_wait_lets_the_silence_sit_instead_of_sending_the_word(qtbot):
     view.submit_text()
     assert view.session.calls == ["hold_silence", "hold_silence"]
     assert "waiting for you" in view.error_banner.message_label.text()
+    assert view.text_input.text() == ""  # or the next answer was typed onto it: "/waitSo you…"
+    view.text_input.setText("/waitYou feel stuck.")  # a mistyped command never reaches the client
+    view.submit_text()
+    assert view.session.calls == ["hold_silence", "hold_silence"]
+    assert "was not sent" in view.error_banner.message_label.text()
+    assert view.text_input.text() == "/waitYou feel stuck."  # kept, to be corrected
     view.text_input.setText("You feel stuck.")
     view.submit_text()
     assert view.session.calls[-1] == "You feel stuck."

@@ -99,6 +99,18 @@ def is_wait_command(text: str) -> bool:
     return text.strip().lower() == WAIT_COMMAND
 
 
+def is_unknown_command(text: str) -> bool:
+    """A line starting with "/" that is not /wait: a mistyped command (e.g. "/wiat", or a
+    refused "/wait" with the next answer typed onto it), never to reach the client as words."""
+    return text.strip().startswith("/") and not is_wait_command(text)
+
+
+def unknown_command_text(text: str) -> str:
+    shown = text.strip()
+    shown = shown if len(shown) <= 30 else shown[:29] + "…"
+    return f"“{shown}” was not sent: it is no command. Type /wait on its own to let a silence sit."
+
+
 def wait_refused_text(client_answering: bool) -> str:
     """Why ``Session.hold_silence()`` said no, in words for the trainee."""
     if client_answering:

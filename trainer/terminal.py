@@ -9,7 +9,7 @@ from trainer.events import TurnState
 from trainer.feedback.measures import code_label, held_silence_label, score_note, telling_part_codes
 from trainer.feedback.risk import describe_risk
 from trainer.feedback.summary import SUMMARY_LABELS
-from trainer.session import is_wait_command, wait_refused_text
+from trainer.session import is_unknown_command, is_wait_command, wait_refused_text
 
 STATE_WORDS = {
     TurnState.LISTENING: "(listening to you...)",
@@ -124,7 +124,7 @@ def read_typed_turns(session) -> None:
             if not session.hold_silence():
                 print(f"({wait_refused_text(False)})", flush=True)
                 continue
-        elif line.startswith("/"):
+        elif is_unknown_command(line):
             # a mistyped command must not reach the client (and the coder) as words
             print(f"(Unknown command {line}: /wait lets a silence sit, /end finishes.)", flush=True)
             continue

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.feedback.measures import answers_text, held_silence_label
-from trainer.session import is_wait_command, wait_refused_text
+from trainer.session import is_unknown_command, is_wait_command, unknown_command_text, wait_refused_text
 from trainer.storage.export_pdf import export_pdf
 from trainer.storage.records import try_again_of
 from trainer.ui.codes import chip_text, code_style, code_tooltip
@@ -625,6 +625,9 @@ class ReviewView(QWidget):
         if is_wait_command(text):  # a held silence is an answer too
             if not self.try_session.hold_silence():
                 self.try_panel.status_label.setText(wait_refused_text(self._awaiting_new and self._new_turn is not None))
+        elif is_unknown_command(text):
+            self.try_panel.status_label.setText(unknown_command_text(text))
+            self.try_panel.input.setText(text)  # back in the box, to be corrected
         else:
             self.try_session.submit_text(text)
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from trainer import events as ev
 from trainer.feedback.measures import held_silence_label
-from trainer.session import is_wait_command, wait_refused_text
+from trainer.session import is_unknown_command, is_wait_command, unknown_command_text, wait_refused_text
 from trainer.ui.attunement_panel import AttunementPanel
 from trainer.ui.client_presence import ClientPresence
 from trainer.ui.codes import state_style
@@ -453,7 +453,11 @@ class SessionView(QWidget):
                 answering = self.state in ("transcribing", "client_thinking", "client_speaking")
                 self._waiting_notice = wait_refused_text(answering)
                 self.error_banner.show_error(self._waiting_notice, "")
-                return
+                # cleared all the same: the next answer was typed onto it ("/waitSo you're…")
+        elif is_unknown_command(text):
+            self._waiting_notice = unknown_command_text(text)
+            self.error_banner.show_error(self._waiting_notice, "")
+            return  # kept, to be corrected
         else:
             self.session.submit_text(text)
         self.text_input.clear()
