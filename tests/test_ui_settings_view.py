@@ -122,3 +122,27 @@ def test_privacy_text_follows_whether_the_store_is_encrypted(qtbot, fake_service
     fake_services.store.encrypted = True
     view.load_values()
     assert "passphrase change" in view.passphrase_label.text() and "passphrase set" not in view.passphrase_label.text()
+
+
+def test_the_wheel_scrolls_the_page_not_a_field_it_passes_over(qtbot, fake_services):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    view = _view(qtbot, fake_services)
+    view.show()
+    before = view.silence_spin.value()
+
+    def wheel(widget) -> None:
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    wheel(view.silence_spin)
+    assert view.silence_spin.value() == before  # saved at once, so a scroll changed a setting
+    view.silence_spin.setFocus()
+    qtbot.waitUntil(view.silence_spin.hasFocus, timeout=3000)
+    wheel(view.silence_spin)
+    assert view.silence_spin.value() != before  # clicked into, it takes the wheel
+    view.tasks.wait_all()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -52,6 +53,17 @@ def _size(n: Any) -> str:
             return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
         n /= 1024
     return "—"
+
+
+class WheelOnlyWhenFocused(QObject):
+    """Lets a field take wheel events only when it has the keyboard focus; otherwise the
+    wheel scrolls the page as it would over a label."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            event.ignore()
+            return True
+        return False
 
 
 class SettingsView(QWidget):
@@ -164,6 +176,7 @@ class SettingsView(QWidget):
         self.models_table.setHorizontalHeaderLabels(("Kind", "Name", "Size", "Default", "Checked"))
         self.models_table.verticalHeader().hide()
         self.models_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.models_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.models_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.models_table.setMinimumHeight(140)
         box.addWidget(self.models_table)
@@ -195,6 +208,12 @@ class SettingsView(QWidget):
         form.addRow(self.passphrase_label)
         root.addWidget(privacy)
         root.addStretch(1)
+        # Scrolling the page over a spin box or drop-down changed it (and saved at once):
+        # they take the wheel only once clicked into.
+        self._wheel_guard = WheelOnlyWhenFocused(self)
+        for field in (*inner.findChildren(QAbstractSpinBox), *inner.findChildren(QComboBox)):
+            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            field.installEventFilter(self._wheel_guard)
         self.load_values()
 
     # ------------------------------------------------------------------ values
