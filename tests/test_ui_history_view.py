@@ -51,7 +51,24 @@ def test_a_try_again_is_listed_as_one_and_left_out_of_the_charts(qtbot, fake_ser
     assert "left out of the charts" in view.table.item(0, 1).toolTip()
     assert view.table.item(1, 1).text() == "Exam stress before finals"
     assert view.attunement_chart.point_count() == 3 and view.ratio_chart.point_count() == 3
-    assert view.status_label.text() == "3 sessions and 1 try again (not in the charts)"
+    assert view.status_label.text() == "3 sessions and 1 try again · not in the charts: tries again"
+    view.tasks.wait_all()
+
+
+def test_a_session_too_short_to_judge_and_a_try_still_unanswered_stay_out(qtbot, fake_services):
+    import dataclasses
+
+    store = fake_services.store
+    short = store.sessions["s2"]
+    store.sessions["s2"] = dataclasses.replace(short, summary=dict(short.summary, turns=1))
+    running = store.sessions["s3"]
+    store.sessions["s4"] = dataclasses.replace(
+        running, info=dataclasses.replace(running.info, id="s4", turns=0),
+        settings={"try_again_of": {"session_id": "s3", "client_line": 1}})
+    view = _loaded_view(qtbot, fake_services)
+    assert view.table.rowCount() == 3  # the unanswered try is not listed: it is not kept
+    assert view.attunement_chart.point_count() == 2  # one answer is too few to chart
+    assert view.status_label.text() == "3 sessions · not in the charts: 1 session under 3 answers"
     view.tasks.wait_all()
 
 

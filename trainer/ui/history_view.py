@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.feedback.summary import MIN_TURNS_FOR_ADVICE
 from trainer.storage.records import try_again_of
 from trainer.ui.error_banner import ErrorBanner
 from trainer.ui.session_metrics import format_when
@@ -48,6 +49,11 @@ def summary_value(summary: dict | None, key: str) -> float | None:
         return None if entry is None else float(entry)
     except (TypeError, ValueError):
         return None
+
+
+def _too_short(summary: dict | None) -> bool:
+    turns = summary.get("turns") if isinstance(summary, dict) else None
+    return isinstance(turns, int) and turns < MIN_TURNS_FOR_ADVICE
 
 
 def load_history(store: Any) -> list[tuple[Any, dict | None, dict | None]]:
@@ -136,7 +142,8 @@ class HistoryView(QWidget):
                                "If you set a passphrase, check it with 'trainer passphrase'; then press Refresh.")
 
     def set_rows(self, rows: list[tuple[Any, dict | None, dict | None]]) -> None:
-        self.rows = list(rows)
+        # A try still waiting for its answer is not listed: unanswered, it is not kept.
+        self.rows = [row for row in rows if not (row[2] and not getattr(row[0], "turns", 0))]
         self.table.setRowCount(0)
         for info, _summary, origin in reversed(self.rows):  # newest at the top
             row = self.table.rowCount()
@@ -163,17 +170,24 @@ class HistoryView(QWidget):
         # A try answers one line again on top of the original's earlier turns: charting it
         # as a session of its own would count those turns twice.
         sessions = [(i, s) for i, s, origin in self.rows if not origin]
-        self.ratio_chart.set_values([summary_value(s, "reflection_to_question") for _, s in sessions])
+        # One or two answers are too few to judge (the summary gives them no bands): a
+        # single reflection charted as 100 % complex swung the trend.
+        charted = [(i, s) for i, s in sessions if not _too_short(s)]
+        self.ratio_chart.set_values([summary_value(s, "reflection_to_question") for _, s in charted])
         # the summary gives percentages as 0-100
-        self.complex_chart.set_values([summary_value(s, "percent_complex_reflections") for _, s in sessions])
+        self.complex_chart.set_values([summary_value(s, "percent_complex_reflections") for _, s in charted])
         self.attunement_chart.set_values([
             (float(i.mean_attunement) if getattr(i, "mean_attunement", None) is not None
-             else summary_value(s, "mean_attunement")) for i, s in sessions
+             else summary_value(s, "mean_attunement")) for i, s in charted
         ])
-        count, tries = len(sessions), len(self.rows) - len(sessions)
+        count, tries, short = len(sessions), len(self.rows) - len(sessions), len(sessions) - len(charted)
         text = f"{count} session{'s' if count != 1 else ''}"
         if tries:
-            text += f" and {tries} tr{'ies' if tries != 1 else 'y'} again (not in the charts)"
+            text += f" and {tries} tr{'ies' if tries != 1 else 'y'} again"
+        left_out = (["tries again"] if tries else []) + (
+            [f"{short} session{'s' if short != 1 else ''} under {MIN_TURNS_FOR_ADVICE} answers"] if short else [])
+        if left_out:
+            text += " · not in the charts: " + ", ".join(left_out)
         self.status_label.setText(text if self.rows else "No sessions yet. Practise one from the library (Ctrl+1).")
         self.loaded.emit(len(self.rows))
 

@@ -543,9 +543,12 @@ class ReviewView(QWidget):
         )
         self.try_panel.set_ready(ready, f"Getting {self.client_name} back to that moment…")
         total = sum(self.left_splitter.sizes())
-        if total > 0:  # the panel gets what it needs, up to two thirds; the transcript the rest
-            panel = min(self.try_panel.preferred_height(), total * 2 // 3)
+        if total > 0:  # the panel gets what it needs, up to a little over half; the transcript the rest
+            panel = min(self.try_panel.preferred_height(), total * 11 // 20)
             self.left_splitter.setSizes([total - panel, panel])
+        row = self.row_of_client_line(client_turn_index)
+        if row >= 0:  # the line being answered again stays in view above the panel
+            QTimer.singleShot(0, lambda: self.table.scrollToItem(self.table.item(row, 0)))
         self._awaiting_new = True
         self._new_turn = None
         self.tryAgainStarted.emit(client_turn_index)

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 MODES = ("voice", "push_to_talk", "text")
 MODE_LABELS = {"voice": "Hands-free", "push_to_talk": "Push-to-talk", "text": "Text"}
 HEADPHONES_NOTE = "Headphones recommended, so the client's voice doesn't reach your microphone."
-TYPE_PLACEHOLDER = "Type what you would say, then press Enter"
+TYPE_PLACEHOLDER = "Type what you would say"
 PAUSED_PLACEHOLDER = "Paused: resume (Ctrl+P) to reply"
 # (presence column, attunement panel) widths; narrower below NARROW_BELOW px, so that at
 # 1024 px the transcript keeps room to read (it was squeezed to ~190 px)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from trainer.ui.code_chip import CodeChip
 
-SPOKEN_PLACEHOLDER = "Say or type your new answer (Enter sends)"
-TYPED_PLACEHOLDER = "Type your new answer (Enter sends; /wait lets a silence sit)"
+SPOKEN_PLACEHOLDER = "Say or type your new answer"
+TYPED_PLACEHOLDER = "Type your new answer (or /wait)"
 AGAIN_HINT = "To try another answer, pick one of the client's lines and press Ctrl+T."
 
 
@@ -119,6 +119,7 @@ class TryAgainPanel(QFrame):
         layout.addLayout(row)
         self.status_label = QLabel()
         self.status_label.setObjectName("Caption")
+        self.status_label.setWordWrap(True)  # the hint after a try was cut off at 1024 px
         layout.addWidget(self.status_label)
         self.client_name = "Client"
         self.hide()
