@@ -571,3 +571,17 @@ def test_a_report_that_cannot_be_written_says_where_and_what_to_do(qtbot, tmp_pa
     review.banner.dismiss()
     review.save_pdf()
     assert not review.banner.isVisibleTo(review) and review.status_label.text() == ""
+
+
+def test_review_of_a_try_says_its_summary_counts_the_originals_turns(qtbot, fake_services):
+    import dataclasses
+
+    stored = dataclasses.replace(fake_services.store.sessions["s1"],
+                                 settings={"try_again_of": {"session_id": "s0", "client_line": 1}})
+    review = ReviewView(fake_services)
+    qtbot.addWidget(review)
+    review.show_stored(stored)
+    assert review.subtitle_label.text().endswith("a try again: the summary also counts the original's earlier turns")
+    assert "does not show" in review.subtitle_label.toolTip()
+    review.show_stored(fake_services.store.sessions["s2"])
+    assert "try again" not in review.subtitle_label.text() and review.subtitle_label.toolTip() == ""

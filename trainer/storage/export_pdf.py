@@ -28,7 +28,7 @@ from trainer.feedback.measures import (
 )
 from trainer.feedback.risk import describe_risk
 from trainer.feedback.summary import SUMMARY_LABELS
-from trainer.storage.records import StoredSession
+from trainer.storage.records import TRY_AGAIN_NOTE, StoredSession, try_again_of
 
 # (summary key, label, unit) in the order shown.
 SUMMARY_ROWS = tuple((key, SUMMARY_LABELS[key], unit) for key, unit in (
@@ -150,6 +150,10 @@ def _summary_html(session: StoredSession) -> str:
                      "the summary may be missing or partial.</p>")
     if info.read_only and info.origin_session_id:
         parts.append(f"<p class='meta'>Review copy of session {_e(info.origin_session_id)}.</p>")
+    tried = try_again_of(session.settings)
+    if tried:
+        parts.append(f"<p class='meta'>{TRY_AGAIN_NOTE} (Session {_e(tried.get('session_id') or 'unknown')}, "
+                     f"from the client's line {_e(tried.get('client_line'))}.)</p>")
     parts.append("<h2>Summary</h2>")
     if not summary:
         parts.append("<p class='meta'>No summary was stored for this session.</p>")

@@ -63,6 +63,8 @@ class StoredSession:
 
 
 TRY_AGAIN_OF = "try_again_of"  # settings key of a "try it again" session
+TRY_AGAIN_NOTE = ("A “try it again”: one of the client's lines answered anew. Its summary also "
+                  "counts the original session's turns before that line, which this transcript does not show.")
 
 
 def try_again_of(settings: Any) -> dict | None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from trainer.feedback.measures import answers_text, held_silence_label
 from trainer.session import is_unknown_command, is_wait_command, unknown_command_text, wait_refused_text
 from trainer.storage.export_pdf import export_pdf
-from trainer.storage.records import try_again_of
+from trainer.storage.records import TRY_AGAIN_NOTE, try_again_of
 from trainer.ui.codes import chip_text, code_style, code_tooltip
 from trainer.ui.engine_bridge import EngineBridge
 from trainer.ui.error_banner import ErrorBanner
@@ -258,7 +258,8 @@ class ReviewView(QWidget):
         if getattr(info, "interrupted", False):
             bits.append("interrupted")
         if tried_again:
-            bits.append("a try again: the summary counts the original's turns before it too")
+            bits.append("a try again: the summary also counts the original's earlier turns")
+        self.subtitle_label.setToolTip(TRY_AGAIN_NOTE if tried_again else "")
         self.subtitle_label.setText(" · ".join(bits))
         self.table.setRowCount(0)
         for line in lines:
