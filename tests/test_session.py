@@ -173,7 +173,9 @@ def test_a_failing_recognizer_is_an_error_not_a_crash(scenario):
 
 def test_try_again_restores_the_client_and_marks_a_branch(scenario):
     session, log = text_session(scenario)
+    assert session.started_at is None
     session.start()
+    assert session.started_at is not None  # Review shows when it was practised
     session.wait_for_listening(5)
     session.submit_text("You feel exhausted.")
     assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)

@@ -585,3 +585,13 @@ def test_review_of_a_try_says_its_summary_counts_the_originals_turns(qtbot, fake
     assert "does not show" in review.subtitle_label.toolTip()
     review.show_stored(fake_services.store.sessions["s2"])
     assert "try again" not in review.subtitle_label.text() and review.subtitle_label.toolTip() == ""
+
+
+def test_a_session_just_finished_shows_when_it_was_practised(qtbot):
+    from types import SimpleNamespace
+
+    review = ReviewView()
+    qtbot.addWidget(review)
+    session = SimpleNamespace(session_id="s9", scenario=None, started_at=dt.datetime(2026, 11, 29, 9, 30))
+    review.show_live(session, lines_from_stored([{"index": 0, "client_text": "Hello."}]), {}, live=False)
+    assert review.subtitle_label.text() == "2026-11-29 09:30 · 0 answers"  # as one opened from History

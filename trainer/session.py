@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
@@ -226,6 +227,7 @@ class Session:
         # A branch of an earlier (possibly finished) session: start from its snapshot
         # instead of the opening line.
         self._resume_from = resume_from
+        self.started_at: datetime | None = None  # set by start(); Review shows it
         self._threads: list[threading.Thread] = []
         self._ended = threading.Event()
         self._idle_after_turn = threading.Event()
@@ -263,6 +265,7 @@ class Session:
         listens = self.microphone is not None and self._input_mode != "text"
         if listens:
             self.microphone.start()
+        self.started_at = datetime.now(timezone.utc)
         if self.recorder is not None:
             settings = {"input_mode": self._input_mode, "end_silence_ms": self.options.end_silence_ms,
                         "client_goes_on_after_s": self.options.client_goes_on_after_s}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -221,7 +222,8 @@ class ReviewView(QWidget):
         self.session_id = getattr(session, "session_id", None)
         self.scenario = getattr(session, "scenario", None)
         self.comments = []
-        self._populate(list(lines), summary, timing=timing)
+        started = SimpleNamespace(started_at=getattr(session, "started_at", None))  # as a stored one shows
+        self._populate(list(lines), summary, started, timing=timing)
 
     def show_stored(self, stored: Any, scenario: Any = None, source: Any = None) -> None:
         """A stored session; ``source`` gives its snapshots for “Try it again”: the session
