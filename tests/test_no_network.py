@@ -48,8 +48,15 @@ GUARDED_DEMO = textwrap.dedent("""
 """)
 
 
-def test_a_demo_session_makes_no_connection_attempt(tmp_path):
-    env = {**os.environ, "TRAINER_DATA_DIR": str(tmp_path / "data")}
+def test_a_demo_session_makes_no_connection_attempt_and_writes_nothing_outside_its_folders(tmp_path):
+    import platformdirs
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "TRAINER_DATA_DIR": str(tmp_path / "data"), "HOME": str(home),
+           # the unpacked default models stay where they are; everything else goes under HOME
+           "TRAINER_CACHE_DIR": os.environ.get("TRAINER_CACHE_DIR", platformdirs.user_cache_dir("trainer"))}
+    env.pop("XDG_CACHE_HOME", None)
     result = subprocess.run([sys.executable, "-c", GUARDED_DEMO], capture_output=True, text=True,
                             env=env, timeout=600)
     attempts_line = [l for l in result.stderr.splitlines() if l.startswith("ATTEMPTS ")]
@@ -58,6 +65,10 @@ def test_a_demo_session_makes_no_connection_attempt(tmp_path):
     assert json.loads(attempts_line[-1][len("ATTEMPTS "):]) == []
     record = json.loads(result.stdout)
     assert len(record["turns"]) == 2 and record["session_id"]
+    # Native code is beyond the socket guard above: onnxruntime's telemetry (a device id
+    # and an event queue under ~/.cache/Microsoft, sent on a timer) must be off.
+    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    assert written == [], written
 
 
 def namespace_available() -> bool:

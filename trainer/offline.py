@@ -13,6 +13,9 @@ OFFLINE_ENVIRONMENT = {
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "DO_NOT_TRACK": "1",
+    # onnxruntime (piper's voices, the VAD, the coder) sends usage events to Microsoft from
+    # native code since 1.29, with a device id and a queue under ~/.cache/Microsoft.
+    "ORT_DISABLE_TELEMETRY": "1",
 }
 
 
