@@ -442,6 +442,16 @@ def test_one_or_two_answers_give_figures_but_no_bands():
     assert third["reflection_to_question"]["band"] == GOOD
 
 
+def test_a_reflection_that_names_the_feeling_has_taken_up_what_the_client_said():
+    # "You sound completely worn out" after "I'm tired all the time": no content word shared
+    turns = [_record(i, ["reflection_complex"], content_reflected=False, feeling_reflected=True) for i in range(4)]
+    summary = summarize(turns, 30.0, 70.0).to_dict()
+    assert summary["content_capture_rate"] == 1.0
+    assert not any("took up what the client had just said" in item for item in summary["to_practise"])
+    echo = [_record(i, ["question_closed"], content_reflected=False, feeling_reflected=True) for i in range(3)]
+    assert summarize(echo, 30.0, 70.0).to_dict()["content_capture_rate"] == 0.0  # a question takes up nothing
+
+
 def test_summary_lists_missed_opportunities_and_advice():
     turns = [
         _record(0, ["question_closed"], client_text="I'm so scared", trainee_text="Is it work?",

@@ -236,6 +236,14 @@ def _rate(hits: int, total: int) -> float | None:
     return hits / total if total else None
 
 
+def _took_up_content(turn: TurnRecord) -> bool:
+    """The turn followed what the client had just said: it shares their key words, or it
+    is a reflection that names their feeling. A paraphrase shares few words, so by words
+    alone every session of complex reflections was told to "start from their last words",
+    beside "80% of your reflections were complex" in the same summary."""
+    return turn.content_reflected or (turn.feeling_reflected and turn.primary_code in REFLECTION_CODES)
+
+
 def summarize(
     turns: Sequence[TurnRecord], trainee_seconds: float, client_seconds: float,
     held_silences_ms: Sequence[float | None] = (),
@@ -295,8 +303,7 @@ def summarize(
         longest_closed_question_run=_longest_closed_question_run(turns),
         feeling_capture_rate=_rate(sum(t.feeling_reflected for t in feeling_turns),
                                    len(feeling_turns)),
-        content_capture_rate=_rate(sum(t.content_reflected for t in content_turns),
-                                   len(content_turns)),
+        content_capture_rate=_rate(sum(_took_up_content(t) for t in content_turns), len(content_turns)),
         missed_opportunities=missed,
         mean_attunement=_mean_attunement(turns),
         risk_hints=hints,
