@@ -93,7 +93,7 @@ def test_the_window_without_a_display_says_what_to_do_instead_of_aborting():
                                      ["demo", "--scenario", "burnout-nurse", "--scripted", "--output-device", "null"]])
 def test_an_encrypted_store_without_its_passphrase_is_a_clear_error(command, tmp_path, monkeypatch, capsys):
     """Both used to load the models and then crash with a PassphraseRequiredError traceback."""
-    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "pw one")
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "pw one two")
     assert main(["passphrase", "set", "--data-dir", str(tmp_path)]) == 0
     monkeypatch.setenv("TRAINER_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("TRAINER_PASSPHRASE", raising=False)

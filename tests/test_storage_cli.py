@@ -73,7 +73,7 @@ def test_exports(data, tmp_path: Path, monkeypatch, capsys) -> None:
     assert run_cli("export", sid, "--package", str(tmp_path / "s.pkg"), "--data-dir", str(folder)) == 2
     assert "TRAINER_PACKAGE_PASSPHRASE" in capsys.readouterr().err
     assert not (tmp_path / "s.pkg").exists()
-    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "pkg pw")
+    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "pkg passphrase")
     assert run_cli("export", sid, "--package", str(tmp_path / "s.pkg"), "--data-dir", str(folder)) == 0
     other = tmp_path / "supervisor"
     assert run_cli("import", str(tmp_path / "s.pkg"), "--data-dir", str(other)) == 0
@@ -106,6 +106,28 @@ def test_passphrase_set_and_change(data, monkeypatch, capsys) -> None:
     assert "Encryption:    on. AES-256-GCM" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("new, why", [("abc", "at least 8 characters"), ("          ", "at least 8 characters"),
+                                      ("", "set but empty")])
+def test_a_weak_new_passphrase_is_refused_and_nothing_changes(data, monkeypatch, capsys, new, why) -> None:
+    folder, sid = data
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", new)
+    assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 2
+    assert why in capsys.readouterr().err
+    assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0  # still readable, unencrypted
+    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "x")  # a package is new data under a new passphrase too
+    assert run_cli("export", sid, "--package", str(folder.parent / "s.pkg"), "--data-dir", str(folder)) == 2
+    assert not (folder.parent / "s.pkg").exists()
+
+
+def test_changing_to_the_same_passphrase_is_refused(data, monkeypatch, capsys) -> None:
+    folder, _ = data
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first passphrase")
+    assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "first passphrase")
+    assert run_cli("passphrase", "change", "--data-dir", str(folder)) == 2
+    assert "the same as the current one" in capsys.readouterr().err
+
+
 def test_retention_and_audio_settings(data, capsys) -> None:
     folder, _ = data
     assert run_cli("sessions", "retention", "30", "--data-dir", str(folder)) == 0
@@ -128,7 +150,7 @@ def test_foreign_database_reports_clearly(tmp_path: Path, capsys) -> None:
 def test_supervision_round_trip_by_cli(data, tmp_path: Path, monkeypatch, capsys) -> None:
     folder, sid = data
     supervisor = tmp_path / "supervisor"
-    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "shared")
+    monkeypatch.setenv("TRAINER_PACKAGE_PASSPHRASE", "shared secret")
     assert run_cli("export", sid, "--package", str(tmp_path / "s.pkg"), "--data-dir", str(folder)) == 0
     assert run_cli("import", str(tmp_path / "s.pkg"), "--data-dir", str(supervisor)) == 0
     with open_store(supervisor) as store:

@@ -103,9 +103,16 @@ def register(subparsers: Any) -> None:
 
 
 # ------------------------------------------------------------------ helpers
+MIN_NEW_PASSPHRASE_CHARS = 8
+
+
 def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
-    if env and os.environ.get(env):
-        return os.environ[env]
+    """A passphrase from ``env`` or the terminal. ``confirm``: a new one, asked twice and
+    held to a minimum, since it guards clinical records."""
+    if env and env in os.environ:
+        if not os.environ[env]:
+            raise CommandError(f"{env} is set but empty; an empty passphrase is not allowed. Nothing was changed.", 2)
+        return _checked_new(os.environ[env]) if confirm else os.environ[env]
     if not sys.stdin.isatty():
         hint = f" (set {env})" if env else ""
         raise CommandError(f"A passphrase is needed but there is no terminal to ask on{hint}.", 2)
@@ -117,7 +124,14 @@ def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
         raise CommandError("No passphrase given; nothing was changed.", 2) from None
     if not first:
         raise CommandError("An empty passphrase is not allowed; nothing was changed.", 2)
-    return first
+    return _checked_new(first) if confirm else first
+
+
+def _checked_new(passphrase: str) -> str:
+    if len(passphrase.strip()) < MIN_NEW_PASSPHRASE_CHARS:
+        raise CommandError(f"A new passphrase needs at least {MIN_NEW_PASSPHRASE_CHARS} characters besides spaces "
+                           "(a few words you will remember work well); nothing was changed.", 2)
+    return passphrase
 
 
 def _confirm(question: str) -> bool:
@@ -314,7 +328,10 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
             if not store.encrypted:
                 raise CommandError("This data folder has no passphrase yet; use `trainer passphrase set`.")
             old = getattr(args, "opened_with_passphrase", None) or _ask("Current passphrase: ", PASSPHRASE_ENV)
-            store.change_passphrase(old, _ask("New passphrase: ", NEW_PASSPHRASE_ENV, confirm=True))
+            new = _ask("New passphrase: ", NEW_PASSPHRASE_ENV, confirm=True)
+            if new == old:
+                raise CommandError("The new passphrase is the same as the current one; nothing was changed.", 2)
+            store.change_passphrase(old, new)
             print("Passphrase changed; everything was re-encrypted.")
         else:
             raise CommandError(f"Unknown command {command!r}.", 2)
