@@ -61,6 +61,24 @@ def test_no_audio_device_suggests_text_mode(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_typed_practice_without_a_speaker_goes_on_silently(tmp_path):
+    config = tmp_path / "asoundrc"
+    config.write_text('pcm.!default { type hw card 7 }\nctl.!default { type hw card 7 }\n')
+    env = {**os.environ, "ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}"}
+    result = subprocess.run([sys.executable, "-m", "trainer", "practice", "burnout-nurse", "--text", "--scripted",
+                             "--no-save", "--client-goes-on-after", "0"],
+                            input="What brings you in today?\n/end\n", capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "the client's lines are shown but not spoken" in result.stdout
+    assert "Session summary" in result.stdout and "Traceback" not in result.stderr
+    named = subprocess.run([sys.executable, "-m", "trainer", "practice", "burnout-nurse", "--text", "--scripted",
+                            "--no-save", "--output-device", "7"], input="/end\n", capture_output=True, text=True,
+                           env=env, timeout=300)
+    assert named.returncode == 2 and "No speaker or headphones found (device 7" in named.stderr  # asked for: missing
+    assert "querying device -1" not in named.stderr + result.stdout  # PortAudio's words
+
+
 def test_unreadable_trainee_audio_is_named(tmp_path, capsys):
     folder = tmp_path / "turns"
     folder.mkdir()

@@ -40,5 +40,6 @@ def resolve_device(device: int | str | None, kind: str) -> int | str | None:
         what = "microphone" if kind == "input" else "speaker or headphones"
         hint = "practise by typing with --text" if kind == "input" else "use --output-device null to run silently"
         label = "the default device" if device is None else f"device {device!r}"
-        raise AudioDeviceError(f"No {what} found ({label}: {error}). Connect one, or {hint}.") from None
+        detail = "none is connected" if "querying device -1" in str(error) else str(error)  # PortAudio's words
+        raise AudioDeviceError(f"No {what} found ({label}: {detail}). Connect one, or {hint}.") from None
     return device if device is not None else info.get("index", None)

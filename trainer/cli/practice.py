@@ -65,7 +65,14 @@ def run(args) -> int:
             resolve_device(device, "input")  # fail before loading models
             microphone = make_microphone(device)
         output = args.output_device
-        speaker = make_speaker("null" if output == "null" else parse_device(output), pace_null=True)
+        try:
+            speaker = make_speaker("null" if output == "null" else parse_device(output), pace_null=True)
+        except AudioDeviceError:
+            if output is not None:
+                raise  # a device asked for by name or number: say it is missing
+            # No speaker at all (a server, a laptop with sound off): practise on, reading.
+            speaker = make_speaker("null", pace_null=True)
+            print("(No speaker or headphones found: the client's lines are shown but not spoken.)", flush=True)
         store = open_store_or_fail(not args.no_save)  # before the models: a locked store fails fast
         print(f"{scenario.title}\n{scenario.brief}\n", flush=True)
         models = load_models_or_fail(args, need_speech_input=not args.text)
