@@ -295,3 +295,10 @@ def test_delete_all_refuses_while_a_session_is_being_recorded(tmp_path: Path, ca
         assert run_cli("sessions", "delete-all", "--yes", "--data-dir", str(folder)) == 2
         assert "still being recorded" in capsys.readouterr().err
         assert len(store.list_sessions()) == 1
+
+
+def test_an_empty_data_folder_variable_is_refused_not_read_as_the_default(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("TRAINER_DATA_DIR", "")  # never delete-all here: old code fell back to the real folder
+    assert run_cli("sessions", "list") == 1
+    assert "TRAINER_DATA_DIR is set but empty" in capsys.readouterr().err
+    assert run_cli("privacy") == 1

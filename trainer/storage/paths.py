@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from trainer.storage.errors import StoreError
+
 DATA_DIR_ENV = "TRAINER_DATA_DIR"
 PASSPHRASE_ENV = "TRAINER_PASSPHRASE"
 PACKAGE_PASSPHRASE_ENV = "TRAINER_PACKAGE_PASSPHRASE"
@@ -64,10 +66,16 @@ def resolve_data_dir(explicit: Path | str | None = None) -> Path:
     """The data folder: ``explicit``, else ``$TRAINER_DATA_DIR``, else the platform's."""
     if explicit is not None:
         return Path(explicit).expanduser()
+    default = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     from_env = os.environ.get(DATA_DIR_ENV)
+    if from_env is not None and not from_env.strip():
+        # Falling back to the real folder here once listed, and could have deleted, a
+        # user's real sessions when a script meant a throwaway one.
+        raise StoreError(f"{DATA_DIR_ENV} is set but empty. Set it to the folder for the sessions, "
+                         f"or unset it to use {default}.")
     if from_env:
         return Path(from_env).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return default
 
 
 def passphrase_from_env() -> str | None:
