@@ -227,6 +227,19 @@ def test_code_csv_unreadable_file(tmp_path, coder):
         code_csv(in_path, tmp_path / "out.csv", coder)
 
 
+def test_code_csv_says_what_is_wrong_with_an_unreadable_file_and_where(tmp_path, coder):
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(b"speaker,text\ntrainee,hello\ntrainee,caf\xe9 time\n")
+    with pytest.raises(CodeCsvError, match=r"latin1.csv: line 3 is not UTF-8 text; save the file as UTF-8"):
+        code_csv(latin, tmp_path / "out.csv", coder)
+    with pytest.raises(CodeCsvError, match=r"is a folder; give the CSV file itself"):
+        code_csv(tmp_path, tmp_path / "out.csv", coder)
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('speaker,text\ntrainee,"' + "a" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(CodeCsvError, match=r"line 2: a field is longer than \d+ KB; is a closing double quote"):
+        code_csv(unclosed, tmp_path / "out.csv", coder)
+
+
 def test_code_csv_empty_file(tmp_path, coder):
     in_path = tmp_path / "empty.csv"
     in_path.write_text("", encoding="utf-8")

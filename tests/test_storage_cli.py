@@ -211,6 +211,10 @@ def test_a_json_export_onto_a_folder_leaves_no_plaintext_copy(data, tmp_path, ca
     for flag in ("--pdf", "--package"):  # a QPainter warning and a raw "[Errno 21]" before
         assert run_cli("export", "last", flag, str(target), "--data-dir", str(folder)) == 2
         assert "is a folder; give a file name" in capsys.readouterr().err
+    for flag in ("--json", "--pdf"):  # a folder that does not exist: said so, not "[Errno 2] … .part"
+        assert run_cli("export", "last", flag, str(tmp_path / "no" / "x.out"), "--data-dir", str(folder)) == 2
+        err = capsys.readouterr().err
+        assert f"the folder {tmp_path / 'no'} does not exist" in err and ".part" not in err
     report = tmp_path / "r.pdf"
     assert run_cli("export", "last", "--pdf", str(report), "--data-dir", str(folder)) == 0
     assert report.stat().st_mode & 0o077 == 0  # it was 0644

@@ -356,6 +356,10 @@ def _export(store: SessionStore, args: argparse.Namespace) -> None:
     if str(target) != "-" and Path(target).is_dir():  # raw "[Errno 21]" or a QPainter warning before
         raise CommandError(f"{target} is a folder; give a file name, e.g. {Path(target) / 'session'}"
                            f"{'.json' if args.json else '.pdf' if args.pdf else '.trainerpkg'}.", 2)
+    folder = Path(target).expanduser().parent
+    if str(target) != "-" and not folder.is_dir():  # was "[Errno 2] … x.json.part", our temporary name
+        raise CommandError(f"Cannot write {target}: the folder {folder} does not exist. "
+                           "Create it first, or give a file in an existing folder.", 2)
     session = store.load_session(args.session)
     if args.json and str(args.json) == "-":  # to standard output, as "-" means for most tools
         print(export_text(session))

@@ -29,6 +29,12 @@ class Coder(Protocol):
     def code(self, text: str, context: Sequence[tuple[str, str]] = ()) -> CodedUtterance: ...
 
 
+def _line_of_byte(path: Path, offset: int) -> int:
+    """The 1-based line holding byte ``offset`` (UTF-8 errors give a byte position)."""
+    with path.open("rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
 def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
     try:
         with in_path.open(newline="", encoding="utf-8-sig") as handle:
@@ -44,8 +50,19 @@ def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
                 rows.append(row)
     except FileNotFoundError as error:
         raise CodeCsvError(f"{in_path}: file not found") from error
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise CodeCsvError(f"{in_path}: cannot read CSV: {error}") from error
+    except IsADirectoryError as error:
+        raise CodeCsvError(f"{in_path}: is a folder; give the CSV file itself") from error
+    except UnicodeDecodeError as error:
+        line = _line_of_byte(in_path, error.start)
+        raise CodeCsvError(f"{in_path}: line {line} is not UTF-8 text; save the file as UTF-8 "
+                           "(in a spreadsheet: CSV UTF-8)") from error
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise CodeCsvError(f"{in_path}: line {reader.line_num + 1}: a field is longer than "
+                               f"{csv.field_size_limit() // 1024} KB; is a closing double quote missing?") from error
+        raise CodeCsvError(f"{in_path}: line {reader.line_num + 1}: cannot read CSV: {error}") from error
+    except OSError as error:
+        raise CodeCsvError(f"{in_path}: cannot read CSV: {error.strerror or error}") from error
     if not columns:
         raise CodeCsvError(f"{in_path}: file is empty (no header row)")
     # Header names are matched without regard to case or surrounding spaces ("Speaker", " text").
