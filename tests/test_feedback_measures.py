@@ -595,6 +595,13 @@ def test_autonomy_with_advice_is_not_autonomy_alone():
     ("Why don't you want to go?", False),
     ("Why don't you tell me about it?", False),
     ("Why not?", False),
+    ("Have you tried anger management?", True),
+    ("have you considered talking to your manager", True),
+    ("So have you ever thought about going to a group?", True),
+    ("Have you thought about what you want?", False),
+    ("Have you tried anything that helped?", False),
+    ("Have you tried it?", False),
+    ("Have you talked to her?", False),
 ])
 def test_suggests_as_a_question(text, expected):
     assert m.suggests_as_a_question(text) is expected

@@ -528,12 +528,20 @@ _SUGGESTION_QUESTION = re.compile(
     r"^((so|and|well|okay|ok|maybe|um) )*(why (don'?t|do not) you|why not) "
     r"(?!(want|like|think|feel|know|tell|say|talk|trust|believe|care)\b)\w+"
 )
+# "Have you tried anger management?" puts a course of action in front of the client as
+# much as "You should try…"; "Have you thought about what you want?" asks for their view.
+_HAVE_YOU_TRIED = re.compile(
+    r"^((so|and|well|okay|ok|maybe|um|but) )*have you (ever )?(tried|thought about|considered|looked into) "
+    r"(?!(what|how|whether|why|when|where|who|which|anything|something|everything|that|this|it|them|him|her)\b)\w+"
+)
 
 
 def suggests_as_a_question(trainee_text: str) -> bool:
-    """Advice asked as a question ("Why don't you go and stay with your daughter?"), which
-    the coder calls an open question; "Why don't you want to go?" is a real question."""
-    return bool(_SUGGESTION_QUESTION.search(_normal(trainee_text)))
+    """Advice asked as a question ("Why don't you go and stay with your daughter?", "Have
+    you tried anger management?"), which the coder calls a question; "Why don't you want to
+    go?" and "Have you thought about what you want?" are real questions."""
+    text = _normal(trainee_text)
+    return bool(_SUGGESTION_QUESTION.search(text) or _HAVE_YOU_TRIED.search(text))
 
 
 def emphasises_autonomy(trainee_text: str) -> bool:
