@@ -82,7 +82,9 @@ def test_the_summary_names_its_figures_as_the_window_and_the_report_do():
     out = io.StringIO()
     TranscriptPrinter(find_scenario("burnout-nurse"), out=out).print_summary(SUMMARY)
     lines = out.getvalue().splitlines()
-    assert "  Reflections to questions: 1.50 (fair)" in lines
+    assert "  Reflections to questions: 1.5 : 1 (fair)" in lines  # as the window and the PDF write it
+    assert "  Advice without permission: 1 (needs work)" in lines
+    assert "  Mean attunement: 64/100" in lines
     assert "  Median response latency: 1450 ms" in lines
     shown = {line.strip().split(":")[0] for line in lines}
     assert {label for key, label in SUMMARY_LABELS.items() if key in SUMMARY} <= shown

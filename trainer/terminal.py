@@ -18,6 +18,18 @@ STATE_WORDS = {
 }
 
 
+_MITI_KEYS = ("reflection_to_question", "percent_complex_reflections", "percent_open_questions")
+_SUMMARY_FORMATS = (
+    ("reflection_to_question", lambda v: f"{v:.1f} : 1"),
+    ("percent_complex_reflections", lambda v: f"{v:.0f}%"),
+    ("percent_open_questions", lambda v: f"{v:.0f}%"),
+    ("advise_without_permission", lambda v: f"{v:.0f}"),
+    ("talk_share", lambda v: f"{v:.0%}"),
+    ("median_latency_ms", lambda v: f"{v:.0f} ms"),
+    ("mean_attunement", lambda v: f"{v:.0f}/100"),
+)
+
+
 class TranscriptPrinter:
     def __init__(self, scenario, show_states: bool = False, out=None):
         self.name = scenario.persona.name
@@ -61,28 +73,17 @@ class TranscriptPrinter:
         if not summary:
             return
         self._print("\nSession summary")
-        for key in ("reflection_to_question", "percent_complex_reflections", "percent_open_questions"):
-            label = SUMMARY_LABELS[key]
+        # Shown as the window and the PDF show them: "1.5 : 1", "28/100", with the band.
+        for key, fmt in _SUMMARY_FORMATS:
             item = summary.get(key)
-            if isinstance(item, dict):
-                value, band = item.get("value"), item.get("band")
-                if value is None:
-                    shown = "no questions" if key == "reflection_to_question" and band else "—"
-                else:
-                    shown = f"{value:.2f}" if key == "reflection_to_question" else f"{value:.0f}%"
-                self._print(f"  {label}: {shown}" + (f" ({band})" if band else ""))
-        for key in ("advise_without_permission", "talk_share", "median_latency_ms", "mean_attunement"):
-            label = SUMMARY_LABELS[key]
-            value = summary.get(key)
-            if isinstance(value, dict):
-                value = value.get("value")
+            value, band = (item.get("value"), item.get("band")) if isinstance(item, dict) else (item, None)
             if value is None:
-                continue  # not measured (e.g. typed turns have no speech timings)
-            if key == "talk_share":
-                value = f"{value:.0%}"
-            elif key == "median_latency_ms":
-                value = f"{value:.0f} ms"
-            self._print(f"  {label}: {value}")
+                if key not in _MITI_KEYS:
+                    continue  # not measured (e.g. typed turns have no speech timings)
+                shown = "no questions" if key == "reflection_to_question" and band else "—"
+            else:
+                shown = fmt(value)
+            self._print(f"  {SUMMARY_LABELS[key]}: {shown}" + (f" ({band})" if band else ""))
         if summary.get("silences_held"):
             self._print(f"  {SUMMARY_LABELS['silences_held']}: {summary['silences_held']}")
         risk = describe_risk(summary)
