@@ -17,6 +17,15 @@ def test_audit_of_empty_folder(tmp_path: Path) -> None:
     assert not (tmp_path / "sessions.sqlite3").exists()  # auditing creates nothing
 
 
+def test_audit_points_out_telemetry_an_earlier_version_left_behind(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert "Left over" not in privacy_audit(tmp_path / "data")
+    (tmp_path / "home/.cache/Microsoft/DeveloperTools/.onnxruntime").mkdir(parents=True)
+    text = privacy_audit(tmp_path / "data")
+    assert "onnxruntime usage events" in text and f"rm -r {tmp_path / 'home'}" in text
+    assert text.endswith(NETWORK_STATEMENT) and "ORT_DISABLE_TELEMETRY=1" in NETWORK_STATEMENT
+
+
 def test_audit_of_encrypted_store_without_passphrase(tmp_path: Path) -> None:
     with open_store(tmp_path, "pw") as store:
         store.set_setting("audio_retention", True)

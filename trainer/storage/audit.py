@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 
 NETWORK_STATEMENT = (
     "Network: none. The app opens no network connections; models load from local files; "
-    "HF_HUB_OFFLINE=1 is set at start-up."
+    "HF_HUB_OFFLINE=1 and ORT_DISABLE_TELEMETRY=1 are set at start-up."
 )
+# Where onnxruntime 1.29+ kept its telemetry (a device id, queued events naming model
+# files) before the app turned it off; an install that ran an older version may have it.
+ORT_TELEMETRY_DIR = Path("~/.cache/Microsoft/DeveloperTools/.onnxruntime")
 
 PLAINTEXT_METADATA = (
     "session ids, scenario ids and titles, start and end times, turn numbers, attempts "
@@ -162,5 +165,10 @@ def privacy_audit(store_or_paths: "SessionStore | DataPaths | Path | str | None"
         lines.append(f"Sessions:      {facts.sessions}{detail}")
     if store is not None:
         lines.append(f"Store opened:  encryption {store.encryption_description}.")
+    leftover = ORT_TELEMETRY_DIR.expanduser()
+    if leftover.is_dir():
+        lines.append(f"Left over:     {leftover} holds onnxruntime usage events queued by an earlier "
+                     "version of this app (model file names, the OS; none are sent now). Safe to delete: "
+                     f"rm -r {leftover}")
     lines.append(NETWORK_STATEMENT)
     return "\n".join(lines)
