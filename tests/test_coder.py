@@ -240,6 +240,18 @@ def test_code_csv_says_what_is_wrong_with_an_unreadable_file_and_where(tmp_path,
         code_csv(unclosed, tmp_path / "out.csv", coder)
 
 
+def test_code_csv_never_writes_over_its_input_and_names_another_separator(tmp_path, coder):
+    conversation = tmp_path / "talk.csv"
+    conversation.write_text("speaker,text\nclient,I'm tired.\ntrainee,You're worn out.\n", encoding="utf-8")
+    with pytest.raises(CodeCsvError, match="is the input file too"):
+        code_csv(conversation, tmp_path / "." / "talk.csv", coder)
+    assert conversation.read_text(encoding="utf-8").startswith("speaker,text\nclient")  # untouched
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("speaker;text\ntrainee;hello\n", encoding="utf-8")
+    with pytest.raises(CodeCsvError, match="separated by semicolons; save it with commas"):
+        code_csv(semicolons, tmp_path / "out.csv", coder)
+
+
 def test_code_csv_empty_file(tmp_path, coder):
     in_path = tmp_path / "empty.csv"
     in_path.write_text("", encoding="utf-8")

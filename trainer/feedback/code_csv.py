@@ -74,8 +74,11 @@ def _read_rows(in_path: Path) -> tuple[list[str], list[dict[str, str]]]:
                            "header; rename or remove the extra one")
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
+        separator = next((sep for sep in (";", "\t") if len(columns) == 1 and sep in columns[0]), None)
+        hint = (f" (the file seems separated by {'semicolons' if separator == ';' else 'tabs'}; "
+                "save it with commas, e.g. as CSV UTF-8)") if separator else ""
         raise CodeCsvError(
-            f"{in_path}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}"
+            f"{in_path}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}{hint}"
         )
     clashing = [column for column in OUTPUT_COLUMNS if column in names]
     if clashing:
@@ -124,6 +127,9 @@ def code_rows(
 def code_csv(in_path: Path | str, out_path: Path | str, coder: Coder) -> int:
     """Code IN into OUT; returns the number of trainee rows coded."""
     in_path, out_path = Path(in_path), Path(out_path)
+    if out_path.exists() and in_path.exists() and out_path.resolve() == in_path.resolve():
+        raise CodeCsvError(f"{out_path}: is the input file too; writing it would replace your "
+                           "conversation with the coded copy. Give another --out")
     columns, rows = _read_rows(in_path)
     out_rows = code_rows(in_path, rows, coder, columns)
     try:
