@@ -133,6 +133,26 @@ def test_settings_json_values(tmp_path: Path) -> None:
         assert store.get_setting("missing", 5) == 5
 
 
+def test_a_session_is_found_by_the_start_of_its_id(tmp_path: Path, monkeypatch) -> None:
+    import uuid
+
+    ids = iter(uuid.UUID(u) for u in ("da1fcea9-0000-4000-8000-000000000001",
+                                       "da1fcea9-1111-4000-8000-000000000002",
+                                       "7b3e0a11-2222-4000-8000-000000000003"))
+    with open_store(tmp_path) as store:
+        monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))
+        first, _second, third = (store.start_session("s", "S", {}) for _ in range(3))
+        monkeypatch.undo()
+        assert store.load_session("7b3e0a11").info.id == third  # as copied from `sessions list`
+        assert store.load_session("da1fcea9-00").info.id == first
+        with pytest.raises(SessionNotFoundError, match="More than one"):
+            store.load_session("da1fcea9")  # two start so: say so, never pick one
+        with pytest.raises(SessionNotFoundError):
+            store.load_session("7b3e0")  # too short to be meant
+        with pytest.raises(SessionNotFoundError):
+            store.load_session("ffffffffff")
+
+
 def test_unknown_session_errors(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
         with pytest.raises(SessionNotFoundError, match="no stored sessions"):

@@ -83,7 +83,7 @@ def register(subparsers: Any) -> None:
                        help="with 'off': also delete the recordings already kept")
 
     export = _leaf(subparsers, "export", "export", "export a session as PDF, JSON or a supervision package")
-    export.add_argument("session", metavar="SESSION", help="a session id or 'last'")
+    export.add_argument("session", metavar="SESSION", help="a session id (or its first 6+ characters) or 'last'")
     target = export.add_mutually_exclusive_group(required=True)
     target.add_argument("--pdf", type=Path, metavar="PATH", help="printable report")
     target.add_argument("--json", type=Path, metavar="PATH", help="plain JSON (not encrypted)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 import uuid
@@ -45,6 +46,7 @@ from trainer.storage.sealed import PLAINTEXT_SETTINGS, TURN_FIELDS, TURN_KEYS, a
 
 AUDIO_ROLES = ("trainee", "client")
 LAST = "last"
+MIN_ID_PREFIX = 6  # shorter starts of an id match too many sessions to be meant
 
 # Sessions being written by stores open in this process (to tell active from interrupted).
 _ACTIVE_HERE: set[str] = set()
@@ -195,6 +197,16 @@ class SessionStore:
             if row is None:
                 raise SessionNotFoundError("There are no stored sessions yet.")
             return row[0]
+        if self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None \
+                and len(session_id) >= MIN_ID_PREFIX and re.fullmatch(r"[0-9a-f-]+", session_id):
+            # The start of an id, as people copy it from `sessions list` ("da1fcea9").
+            rows = self._db.execute("SELECT id FROM sessions WHERE substr(id, 1, ?) = ? LIMIT 2",
+                                    (len(session_id), session_id)).fetchall()
+            if len(rows) == 2:
+                raise SessionNotFoundError(f"More than one session's id starts with {session_id!r}; "
+                                           "give more of it.")
+            if rows:
+                return rows[0][0]
         self._session_row(session_id)
         return session_id
 
