@@ -151,3 +151,9 @@ def test_an_impossible_wait_before_the_client_goes_on_is_refused(value, capsys):
         main(["practice", "burnout-nurse", "--text", "--client-goes-on-after", value])
     assert exit_info.value.code == 2
     assert "--client-goes-on-after" in capsys.readouterr().err
+
+
+def test_demo_turns_must_be_one_or_more(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--turns", "0", "--no-save"])
+    assert exit_info.value.code == 2 and "must be 1 or more" in capsys.readouterr().err

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 from trainer.cli.common import (CommandError, add_model_arguments, fail, load_models_or_fail,
                                  load_scenario_or_fail, open_store_or_fail)
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:  # 0 used to mean "all of them"
+        raise argparse.ArgumentTypeError("must be 1 or more (leave --turns out for all the lines)")
+    return value
 
 
 def register(subparsers) -> None:
@@ -22,7 +33,7 @@ def register(subparsers) -> None:
     parser.add_argument("--realtime", action="store_true",
                         help="feed the trainee audio in real time (otherwise as fast as it is processed)")
     parser.add_argument("--no-save", action="store_true", help="do not store this session")
-    parser.add_argument("--turns", type=int, help="use only the first N trainee lines")
+    parser.add_argument("--turns", type=_at_least_one, help="use only the first N trainee lines")
     parser.add_argument("--seed", type=int, default=0)
     add_model_arguments(parser)
     parser.set_defaults(func=run)

@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
     comment = _leaf(actions, "comment", "sessions-comment",
                     "add a supervisor's comment on a turn (or, without --turn, on the whole session)")
     comment.add_argument("session", metavar="ID|last")
-    comment.add_argument("--turn", type=int, default=None, metavar="N", help="the turn number (as in `sessions show`)")
+    comment.add_argument("--turn", type=int, default=None, metavar="N", help="the turn number as in `sessions show` (0: the client's opening line)")
     comment.add_argument("--author", required=True, help="who is commenting, e.g. 'Dr Patel (supervisor)'")
     comment.add_argument("--text", required=True, help="the comment")
     delete = _leaf(actions, "delete", "sessions-delete", "delete one session and its audio for good")
@@ -286,8 +286,9 @@ def _cmd_with_store(args: argparse.Namespace) -> int:
                 store.add_comment(session.info.id, args.turn, args.author.strip(), args.text)
             except ValueError as error:
                 raise CommandError(str(error)) from error
-            where = f"turn {args.turn}" if args.turn is not None else "the whole session"
-            print(f"Comment added on {where} of session {session.info.id}.")
+            where = ("the opening line" if args.turn == 0 else f"turn {args.turn}" if args.turn is not None
+                     else "the whole session")
+            print(f"Comment added on {where} (session {session.info.id}).")
         elif command == "sessions-delete":
             session = store.load_session(args.session)
             if session.info.active:  # its practice would lose every later turn and the summary
