@@ -67,9 +67,14 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
             progress(what, done, len(steps))
 
     try:
+        # Models named by the user are looked up before anything loads: a mistyped --llm was
+        # reported only after the other models had taken their time.
+        chosen_llm = model_files.resolve_llm(choice.llm) if choice.llm and not choice.scripted_client else None
+        chosen_voice = model_files.resolve_voice(choice.voice) if choice.voice else None
+        chosen_asr = model_files.resolve_asr(choice.asr) if choice.asr and need_speech_input else None
         if need_speech_input:
             step("speech recognition")
-            asr_dir = model_files.resolve_asr(choice.asr)
+            asr_dir = chosen_asr or model_files.resolve_asr(choice.asr)
             loaded.recognizer = WhisperRecognizer(asr_dir)
             loaded.names["asr"] = asr_dir.name if asr_dir.name != "model" else model_files.DEFAULT_ASR_NAME
             done += 1
@@ -77,7 +82,7 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
             loaded.vad_path = model_files.vad_model_path()
             done += 1
         step("voice")
-        voice_path = model_files.resolve_voice(choice.voice)
+        voice_path = chosen_voice or model_files.resolve_voice(choice.voice)
         loaded.synthesizer = PiperSynthesizer(voice_path)
         loaded.names["voice"] = voice_path.stem
         done += 1
@@ -86,7 +91,7 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
         done += 1
         if not choice.scripted_client:
             step("language model")
-            llm_path = model_files.resolve_llm(choice.llm)
+            llm_path = chosen_llm or model_files.resolve_llm(choice.llm)
             loaded.llm_backend = LlamaBackend(llm_path, n_threads=choice.llm_threads)
             loaded.llm_backend.count_tokens("load")  # load now, so a bad file fails here
             loaded.names["llm"] = llm_path.stem
