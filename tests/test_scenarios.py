@@ -262,7 +262,7 @@ def test_wrong_type_names_field_line_and_value(tmp_path):
     error = only_error(path)
     assert error.field == "persona.age"
     assert error.line == line_of(text, "age: forty")
-    assert "valid integer" in error.message and "'forty'" in error.message
+    assert error.message.startswith("Should be a whole number") and "'forty'" in error.message
     assert str(error) == (
         f"{path}:{error.line}: persona.age: {error.message} "
         "Fix the value and run 'trainer scenarios validate'."
@@ -300,6 +300,12 @@ def test_unknown_field(tmp_path):
     assert error.field == "persona.favourite_colour"
     assert error.line == line_of(text, "favourite_colour")
     assert "Unknown field" in error.message
+
+
+def test_a_list_given_as_one_line_is_named_in_the_authors_words(tmp_path):
+    text = replaced("  pronouns: she/her", "  pronouns: [she, her]")
+    error = only_error(write(tmp_path, text))
+    assert "Should be text" in error.message and "valid string" not in error.message
 
 
 def test_wrong_type_in_list_item(tmp_path):

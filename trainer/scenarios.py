@@ -298,9 +298,27 @@ def _errors_from_validation(path: Path, root: yaml.Node, exc: ValidationError) -
                 )
             )
         else:
-            message = error["msg"].rstrip(".")
+            message = _plain(error["msg"].rstrip("."))
             problems.append(ScenarioError(path, field, line, f"{message} (got {_shorten(error['input'])})."))
     return problems
+
+
+# The validator's words for Python types, in the words of a YAML file's author.
+_PLAIN_WORDS = (
+    ("a valid tuple", "a list (one \"- item\" per line)"),
+    ("a valid list", "a list (one \"- item\" per line)"),
+    ("a valid dictionary", "a group of fields (\"name: value\" lines, indented)"),
+    ("a valid string", "text"),
+    ("a valid integer", "a whole number"),
+    ("a valid number", "a number"),
+    ("a valid boolean", "true or false"),
+)
+
+
+def _plain(message: str) -> str:
+    for technical, plain in _PLAIN_WORDS:
+        message = message.replace(technical, plain)
+    return message.replace("Input should be", "Should be")
 
 
 # --------------------------------------------------------------------------- content checks
@@ -432,7 +450,8 @@ def check_scenario_file(path: str | os.PathLike[str]) -> tuple[Scenario | None, 
     except ScenarioError as error:
         return None, [error]
     if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
+        kind = "empty" if data is None else {"str": "a single line of text", "list": "a list"}.get(
+            type(data).__name__, f"a {type(data).__name__}")
         line = root.start_mark.line + 1 if root is not None else 1
         return None, [
             ScenarioError(
