@@ -460,6 +460,10 @@ def test_cli_validate_warns_that_a_yml_file_is_never_loaded(capsys, tmp_path):
     path.write_text(TEMPLATE.replace("id: burnout-nurse", "id: my-client"))
     assert run_cli("scenarios", "validate", str(path)) == 1
     assert "rename it to my-client.yaml" in capsys.readouterr().out
+    (tmp_path / "burnout-nurse.yaml").write_text(TEMPLATE)
+    assert run_cli("scenarios", "validate", str(tmp_path)) == 1  # the folder: not skipped in silence
+    out = capsys.readouterr().out
+    assert "my-client.yml: not loaded" in out and "1 of 2 scenario file(s) have problems." in out
 
 
 def test_cli_validate_notes_a_voice_that_is_not_installed(capsys, tmp_path):

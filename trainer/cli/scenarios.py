@@ -91,7 +91,13 @@ def _validate(path: Path | None, out: TextIO, err: TextIO) -> int:
     else:
         files = [target]
 
-    failed = 0
+    # Files the library would never see: said, rather than skipped in silence.
+    ignored = sorted(p for p in target.iterdir() if p.suffix.lower() in (".yml", ".json") and p.is_file()) \
+        if target.is_dir() else []
+    for file in ignored:
+        print(f"{file}: not loaded: scenarios are read from *.yaml files only; rename it to "
+              f"{file.with_suffix('.yaml').name} (YAML also reads JSON).", file=out)
+    failed = len(ignored)
     for file in files:
         scenario, problems = check_scenario_file(file)
         if problems:
@@ -107,7 +113,7 @@ def _validate(path: Path | None, out: TextIO, err: TextIO) -> int:
             note = _voice_note(scenario)
             if note:
                 print(f"    note: {note}", file=out)
-    total = len(files)
+    total = len(files) + len(ignored)
     if failed:
         print(f"{failed} of {total} scenario file(s) have problems.", file=out)
         return 1
