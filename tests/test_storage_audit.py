@@ -26,6 +26,16 @@ def test_audit_points_out_telemetry_an_earlier_version_left_behind(tmp_path: Pat
     assert text.endswith(NETWORK_STATEMENT) and "ORT_DISABLE_TELEMETRY=1" in NETWORK_STATEMENT
 
 
+def test_audit_says_what_to_do_about_a_missing_or_damaged_key_file(tmp_path: Path) -> None:
+    with open_store(tmp_path, "pw") as store:
+        store.start_session("s", "S", {})
+    key_file = tmp_path / "keyinfo.json"
+    key_file.write_text("{not json", encoding="utf-8")
+    assert "PROBLEM:     The key file" in privacy_audit(tmp_path) and "restore keyinfo.json" in privacy_audit(tmp_path)
+    key_file.unlink()
+    assert f"The key file {key_file} is missing." in privacy_audit(tmp_path)
+
+
 def test_audit_of_encrypted_store_without_passphrase(tmp_path: Path) -> None:
     with open_store(tmp_path, "pw") as store:
         store.set_setting("audio_retention", True)

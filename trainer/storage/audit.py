@@ -140,12 +140,18 @@ def privacy_audit(store_or_paths: "SessionStore | DataPaths | Path | str | None"
         lines.append(f"Audio:         {'kept' if facts.audio_retention else 'not kept'} "
                      f"(audio retention {state}); {facts.recordings} recordings stored.")
     if facts is not None and facts.encrypted:
+        key_problem = None
         try:
             kdf = read_key_info(paths.key_file).kdf.describe()
-        except (OSError, StoreError):
-            kdf = "scrypt (key file missing or damaged!)"
+        except FileNotFoundError:
+            kdf, key_problem = "scrypt", f"The key file {paths.key_file} is missing."
+        except (OSError, StoreError) as exc:
+            kdf, key_problem = "scrypt", str(exc).split(". Without it")[0] + "."
         lines.append(f"Encryption:    on. AES-256-GCM, key derived with {kdf} and a per-install "
                      f"random salt; key file {paths.key_file}.")
+        if key_problem:
+            lines.append(f"  PROBLEM:     {key_problem} Without it the encrypted sessions cannot be read, "
+                         "even with the right passphrase: restore keyinfo.json from a backup of this folder.")
         lines.append("  Encrypted:   transcripts, codes, feedback, client state, timings, "
                      "summaries, audio, comments, session settings, other settings.")
         lines.append(f"  Not encrypted (metadata): {PLAINTEXT_METADATA}.")
