@@ -123,6 +123,8 @@ def test_changing_to_the_same_passphrase_is_refused(data, monkeypatch, capsys) -
     folder, _ = data
     monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first passphrase")
     assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
+    assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 2  # not "give the passphrase"
+    assert "already has a passphrase; use `trainer passphrase change`" in capsys.readouterr().err
     monkeypatch.setenv("TRAINER_PASSPHRASE", "first passphrase")
     assert run_cli("passphrase", "change", "--data-dir", str(folder)) == 2
     assert "the same as the current one" in capsys.readouterr().err
@@ -170,7 +172,7 @@ def test_comment_on_a_turn_and_on_the_session(data, capsys) -> None:
     folder, sid = data
     assert run_cli("sessions", "comment", sid, "--turn", "0", "--author", "Dr Patel",
                    "--text", "Name the feeling before asking.", "--data-dir", str(folder)) == 0
-    assert "turn 0" in capsys.readouterr().out
+    assert "Comment added on the opening line" in capsys.readouterr().out  # turn 0: the client's opening line
     assert run_cli("sessions", "comment", "last", "--author", "Dr Patel",
                    "--text", "Warm and unhurried.", "--data-dir", str(folder)) == 0
     with open_store(folder) as store:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.storage.audit import privacy_audit, sessions_being_recorded
+from trainer.storage.audit import folder_is_encrypted, privacy_audit, sessions_being_recorded
 from trainer.storage.errors import PackageError, PassphraseRequiredError, StoreError
 from trainer.storage.export_json import export_json, export_text
 from trainer.storage.package import KIND_COMMENTS, KIND_SESSION, package_kind
@@ -410,6 +410,9 @@ def run(args: argparse.Namespace) -> int:
             return _cmd_privacy(args)
         if command == "sessions-delete-all":
             return _cmd_delete_all(args)
+        if command == "passphrase-set" and folder_is_encrypted(DataPaths(resolve_data_dir(args.data_dir))):
+            # said before asking for the current passphrase, which `set` has no use for
+            raise CommandError("This data folder already has a passphrase; use `trainer passphrase change`.", 2)
         return _cmd_with_store(args)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)

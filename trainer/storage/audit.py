@@ -107,6 +107,12 @@ def _read_facts(db_file: Path) -> _Facts | None:
         conn.close()
 
 
+def folder_is_encrypted(paths: DataPaths) -> bool:
+    """Whether the store in ``paths`` has a passphrase, read without it."""
+    facts = _read_facts(paths.db_file)
+    return facts is not None and facts.encrypted
+
+
 def _size(path: Path) -> str:
     size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
     return f"{size / 1024:.0f} KiB" if size >= 1024 else f"{size} bytes"
