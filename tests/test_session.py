@@ -254,7 +254,8 @@ def test_a_finished_session_can_be_branched_from_its_snapshot(scenario):
     assert list(branch.recorder.finished) == ["s1"]  # a branch with an answer is kept
     # and says what it tried again, so History can tell it from a session of its own
     assert snap.session_id == "s1"
-    assert branch.recorder.settings["s1"]["try_again_of"] == {"session_id": "s1", "client_line": 1}
+    assert branch.recorder.settings["s1"]["try_again_of"] == {"session_id": "s1", "client_line": 1,
+                                                             "client_text": snap.client_line}
     assert "try_again_of" not in session.recorder.settings["s1"]
     with pytest.raises(KeyError):
         session.snapshot_at(7)

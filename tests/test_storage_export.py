@@ -70,12 +70,14 @@ def build_fake_session(store) -> str:
 
 def test_the_report_of_a_try_says_what_it_is(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
-        sid = store.start_session("exam-stress", "Exam stress", {}, {"try_again_of": {"session_id": "abc", "client_line": 2}})
+        sid = store.start_session("exam-stress", "Exam stress", {}, {"try_again_of": {
+            "session_id": "abc", "client_line": 2, "client_text": "I just feel tired all the time."}})
         store.add_turn(sid, {"index": 3, "trainee_text": "You're worn out.", "code": "reflection_complex",
                              "confidence": 0.8, "client_text": "I am.", "feedback": {"attunement": 80}})
         store.finish_session(sid, {"turns": 3, "mean_attunement": 41})
         flat = " ".join(_pdf_text(export_pdf(store.load_session(sid), tmp_path / "t.pdf")).split())
     assert "A “try it again”" in flat and "Session abc, from the client's line 2" in flat
+    assert "Transcript Client: I just feel tired all the time. You (3): You're worn out." in flat  # what it answered
 
 
 def test_chart_points_sit_by_turn_number_so_a_left_out_turn_leaves_a_gap() -> None:

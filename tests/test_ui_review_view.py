@@ -576,11 +576,13 @@ def test_a_report_that_cannot_be_written_says_where_and_what_to_do(qtbot, tmp_pa
 def test_review_of_a_try_says_its_summary_counts_the_originals_turns(qtbot, fake_services):
     import dataclasses
 
-    stored = dataclasses.replace(fake_services.store.sessions["s1"],
-                                 settings={"try_again_of": {"session_id": "s0", "client_line": 1}})
+    stored = dataclasses.replace(fake_services.store.sessions["s1"], settings={"try_again_of": {
+        "session_id": "s0", "client_line": 1, "client_text": "It's the nights, mostly."}})
     review = ReviewView(fake_services)
     qtbot.addWidget(review)
     review.show_stored(stored)
+    assert (review.lines[0].role, review.lines[0].turn_index, review.lines[0].text) == (
+        "client", 1, "It's the nights, mostly.")  # the line this try answered comes first
     assert review.subtitle_label.text().endswith("a try again: the summary also counts the original's earlier turns")
     assert "does not show" in review.subtitle_label.toolTip()
     review.show_stored(fake_services.store.sessions["s2"])

@@ -271,7 +271,9 @@ class Session:
                         "client_goes_on_after_s": self.options.client_goes_on_after_s}
             if self._resume_from is not None:  # a "try it again": which session and line it answers
                 settings[TRY_AGAIN_OF] = {"session_id": self._resume_from.session_id,
-                                            "client_line": self._resume_from.next_turn - 1}
+                                            "client_line": self._resume_from.next_turn - 1,
+                                            # its own turns start after it: kept so Review shows it
+                                            "client_text": self._resume_from.client_line}
             try:
                 self.session_id = self.recorder.start_session(
                     self.scenario.id, self.scenario.title, dict(self.options.models), settings)

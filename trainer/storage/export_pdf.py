@@ -210,6 +210,9 @@ def _body_html(session: StoredSession) -> str:
     for comment in whole_session:
         parts.append(f"<p class='comment'><b>{_e(comment.get('author'))}:</b> {_e(comment.get('text'))}</p>")
     parts.append("<h2>Transcript</h2>")
+    tried = try_again_of(session.settings)
+    if tried and tried.get("client_text"):  # the line this try answered (its turns start after it)
+        parts.append(f"<p class='client'><b>Client:</b> {_e(tried['client_text'])}</p>")
     for turn in session.turns:
         feedback = turn.get("feedback") or {}
         if turn.get("trainee_text"):

@@ -238,8 +238,11 @@ class ReviewView(QWidget):
         self.comments = [c for c in (getattr(stored, "comments", None) or []) if isinstance(c, dict)]
         settings = getattr(stored, "settings", None) or {}
         timing = not (isinstance(settings, dict) and settings.get("input_mode") == "text")
-        self._populate(lines_from_stored(stored.turns), stored.summary, info, timing=timing,
-                       tried_again=try_again_of(settings) is not None)
+        lines = lines_from_stored(stored.turns)
+        origin = try_again_of(settings)
+        if origin and origin.get("client_text"):  # the line this try answered, stored with it
+            lines.insert(0, TranscriptLine(int(origin.get("client_line") or 0), "client", str(origin["client_text"])))
+        self._populate(lines, stored.summary, info, timing=timing, tried_again=origin is not None)
 
     def _populate(self, lines: list[TranscriptLine], summary: dict | None, info: Any = None,
                   timing: bool = True, tried_again: bool = False) -> None:
