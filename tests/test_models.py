@@ -105,3 +105,14 @@ def test_a_scenario_that_names_an_installed_voice_gets_it(tmp_path, monkeypatch)
     assert scenario_voice(own, loaded)[0] is synthesizer  # loaded once
     missing = replace(scenario, voice=replace(scenario.voice, id="no-such-voice"))
     assert scenario_voice(missing, loaded) == (app_voice, default.stem)
+
+
+def test_a_file_that_is_not_a_voice_is_said_to_be_one(tmp_path):
+    from trainer.models import ModelError, resolve_voice
+
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF")
+    with pytest.raises(ModelError, match="is not a Piper voice"):
+        resolve_voice(str(fake))
+    with pytest.raises(ModelError, match="No voice 'nobody'"):
+        resolve_voice("nobody")

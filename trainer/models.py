@@ -284,4 +284,7 @@ def resolve_voice(choice: str | None) -> Path:
     for candidate in user_voices():
         if candidate.stem == choice:
             return candidate
+    if path.is_file():  # there, but not a voice: "No voice" would send them looking for it
+        raise ModelError(f"{choice} is not a Piper voice: a voice is an .onnx file with its .onnx.json beside it "
+                         f"(e.g. from the piper-tts voices), kept in {voices_dir()} or given by its path.")
     raise ModelError(f"No voice '{choice}': put a Piper voice (.onnx and .onnx.json) in {voices_dir()}.")
