@@ -61,6 +61,15 @@ def test_delete_all_needs_yes(data, capsys) -> None:
     assert (folder / "sessions.sqlite3").exists()
     assert run_cli("sessions", "delete-all", "--yes", "--data-dir", str(folder)) == 0
     assert not folder.exists()
+    assert "passphrase went with them" not in capsys.readouterr().out  # there was none
+
+
+def test_delete_all_of_an_encrypted_folder_says_new_sessions_are_not_encrypted(data, monkeypatch, capsys) -> None:
+    folder, _ = data
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "a long passphrase")
+    assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
+    assert run_cli("sessions", "delete-all", "--yes", "--data-dir", str(folder)) == 0
+    assert "run `trainer passphrase set` again" in capsys.readouterr().out
 
 
 def test_exports(data, tmp_path: Path, monkeypatch, capsys) -> None:

@@ -263,8 +263,12 @@ def _cmd_delete_all(args: argparse.Namespace) -> int:
     if sessions_being_recorded(paths.db_file):  # the running practice would save into nothing
         raise CommandError("A practice session is still being recorded in this folder; end it first, "
                            "then delete everything. Nothing was deleted.", 2)
+    was_encrypted = folder_is_encrypted(paths) if paths.db_file.exists() else False
     removed = remove_store_files(paths)
     print(f"Deleted {len(removed)} files from {paths.data_dir}." if removed else "Nothing was stored.")
+    if was_encrypted:  # the key went too: what is practised next is stored without encryption
+        print("The passphrase went with them: new sessions will not be encrypted until you run "
+              "`trainer passphrase set` again.")
     return 0
 
 
