@@ -194,6 +194,17 @@ def test_a_near_verbatim_repeat_of_an_earlier_turn_is_caught():
     assert dict(client.stats.caught_kinds) == {"repeat": 1}
 
 
+def test_its_own_earlier_line_said_from_the_counsellors_side_is_a_repeat():
+    said = "I'm not really sure what I'm meant to say here today."
+    flipped = "I'm not sure what you're meant to say here today."
+    backend = ReplayBackend([said, flipped, "It's the nights, mostly."])
+    client = SimulatedClient(make_scenario(), backend)
+    client.opening_line()
+    assert say(client, "What brings you here?", ATTUNED) == [said]
+    assert say(client, "It sounds like coming here wasn't your idea.", ATTUNED) == ["It's the nights, mostly."]
+    assert dict(client.stats.caught_kinds) == {"repeat": 1}
+
+
 def test_the_hint_never_suggests_a_line_the_client_already_said():
     from trainer.client.scripted import STOCK_LINES
 

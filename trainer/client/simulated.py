@@ -128,6 +128,14 @@ _OPENING_CUE = normalize_text(OPENING_CUE)
 _YOU_WORDS = frozenset({"you", "youre", "your", "youve", "youll", "youd", "yours", "yourself"})
 
 
+_TO_FIRST_PERSON = {"you": "i", "youre": "im", "your": "my", "youve": "ive", "youll": "ill", "youd": "id",
+                    "yours": "mine", "yourself": "myself"}
+
+
+def _as_first_person(norm: str) -> str:
+    return " ".join(_TO_FIRST_PERSON.get(word, word) for word in norm.split())
+
+
 def _says_back_in_second_person(text: str, trainee: str) -> bool:
     """Whether normalized ``text`` repeats a second-person phrase of normalized ``trainee``."""
     return any(
@@ -503,6 +511,10 @@ class SimulatedClient:
             return RoleVerdict(False, "meta")
         earlier = [t for s, t in self._history if s == "client"]
         if _said_before(norm, earlier) or norm in {normalize_text(s) for s in spoken}:
+            return RoleVerdict(False, "repeat")
+        # Its own earlier line said back from the counsellor's side: "I'm not sure what
+        # you're meant to say" after opening with "...what I'm meant to say" (a demo run).
+        if _YOU_WORDS & set(norm.split()) and _said_before(_as_first_person(norm), earlier):
             return RoleVerdict(False, "repeat")
         if self._history and self._history[-1][0] == "client":  # going on after a silence
             if _restates(sentence, self._history[-1][1]):
