@@ -163,10 +163,12 @@ def test_a_layer_marked_so_opens_when_the_trainee_asks_about_suicide():
     assert allowed_layer(marked, 0.6, 2) == "deeper"  # thresholds as usual until asked
     assert allowed_layer(marked, 0.6, 2, asked_about_suicide=True) == "core"
     assert allowed_layer(plain, 0.6, 2, asked_about_suicide=True) == "deeper"
-    # Asking does not skip the layers before it, unless the client already said them
-    # (the hint) and a misstep since put their thresholds out of reach.
-    assert allowed_layer(marked, 0.3, 0, asked_about_suicide=True) == "surface"
-    assert allowed_layer(marked, 0.3, 0, asked_about_suicide=True, voiced="deeper") == "core"
+    # Asked plainly, a client who is talking at all answers, whatever the thresholds of the
+    # layers before (the hidden-risk client "wants someone to ask"); one who is not yet
+    # talking (no layer open or said) does not.
+    assert allowed_layer(marked, 0.3, 0, asked_about_suicide=True) == "core"
+    assert allowed_layer(marked, 0.0, 0, asked_about_suicide=True) is None
+    assert allowed_layer(marked, 0.0, 0, asked_about_suicide=True, voiced="surface") == "core"
 
 
 def test_asking_about_suicide_after_a_hint_is_remembered_and_opens_the_marked_core():
@@ -179,6 +181,22 @@ def test_asking_about_suicide_after_a_hint_is_remembered_and_opens_the_marked_co
     assert state.asked_about_suicide and state.layer_allowed == "core"
     state = update_state(state, feedback("other"), scenario)  # stays open on later turns
     assert state.asked_about_suicide and state.layer_allowed == "core"
+
+
+def test_asking_plainly_about_suicide_never_makes_the_client_more_closed():
+    from trainer.client.state import dynamics_for, openness_change
+
+    scenario = _opened_by_asking_scenario()
+    plain_question = feedback("question_closed", asked_about_risk=True, attunement=18)
+    assert openness_change(plain_question, 0.46, dynamics_for(scenario)) >= 0.0
+    assert openness_change(feedback("question_closed", attunement=18), 0.46, dynamics_for(scenario)) < 0.0
+
+
+def test_a_plain_question_about_suicide_is_answered_not_shrugged_off():
+    from trainer.client.state import choose_stance
+
+    assert choose_stance(feedback("question_closed"), 0.375, 0.3, "core") == "guarded"
+    assert choose_stance(feedback("question_closed", asked_about_risk=True), 0.375, 0.3, "core") == "share"
 
 
 def test_asking_about_suicide_without_a_hint_also_opens_the_marked_core():

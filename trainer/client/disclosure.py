@@ -37,10 +37,13 @@ def allowed_layer(
 ) -> str | None:
     """The deepest layer whose thresholds (and all shallower ones) are met, or None.
 
-    Once the trainee has asked plainly about suicide after a hint, a layer marked
-    ``opens_when_asked_about_suicide`` is allowed too, provided the layer before it is
-    allowed or already ``voiced`` (the hint itself usually voiced it; a misstep since may
-    have put its thresholds out of reach again).
+    Once the trainee has asked plainly about suicide (after a hint or before), a layer
+    marked ``opens_when_asked_about_suicide`` is allowed too, whatever its thresholds and
+    those of the layers before it, provided the client is talking at all (some layer is
+    allowed or already ``voiced``). It used to need the layer before it as well: a trainee
+    who asked plainly after eight attuned turns was told "Not really. I get by." twice by
+    the client whose line is "part of me wants someone to ask", and could have concluded
+    the risk was low.
     """
     allowed: str | None = None
     for name in LAYERS:
@@ -51,10 +54,9 @@ def allowed_layer(
         if openness + 1e-9 < layer.min_openness or attuned_turns < needed_turns:
             break
         allowed = name
-    if asked_about_suicide:
-        reached = layer_rank(deeper_of(allowed, voiced))
+    if asked_about_suicide and deeper_of(allowed, voiced) is not None:
         for name in LAYERS:
-            if scenario.layer(name).opens_when_asked_about_suicide and layer_rank(name) <= reached + 1:
+            if scenario.layer(name).opens_when_asked_about_suicide:
                 allowed = deeper_of(allowed, name)
     return allowed
 

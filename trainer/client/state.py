@@ -223,7 +223,12 @@ def openness_change(feedback: Mapping[str, Any], openness: float, dyn: Dynamics,
         down += steps.interrupted
     if _flag(feedback, "missed_opportunity"):
         down += steps.missed_opportunity
-    return up * dyn.gain_up * (1.0 - steps.diminishing * openness) + down * dyn.gain_down
+    change = up * dyn.gain_up * (1.0 - steps.diminishing * openness) + down * dyn.gain_down
+    if _flag(feedback, "asked_about_risk"):
+        # Asking plainly about suicide is never held against the trainee: as a closed
+        # question scored 18, each plain question made the client more closed.
+        change = max(change, 0.0)
+    return change
 
 
 def intensity_change(feedback: Mapping[str, Any], verdict: str, new_layer: bool, steps: Steps = STEPS) -> float:
@@ -252,8 +257,8 @@ def choose_stance(feedback: Mapping[str, Any], openness: float, intensity: float
         return "deflect"
     if layer is None:
         return "guarded"
-    if code == "question_closed" and openness < 0.5:
-        return "guarded"
+    if code == "question_closed" and openness < 0.5 and not _flag(feedback, "asked_about_risk"):
+        return "guarded"  # a plain question about suicide gets an answer, not a shrug
     return "share"
 
 
