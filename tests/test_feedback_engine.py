@@ -212,6 +212,25 @@ def test_whole_turn_code_outside_the_code_set_falls_back_to_the_pieces():
     assert feedback["code"] == "advise"  # advise outranks affirm among the pieces
 
 
+def test_an_unsure_turn_code_that_no_piece_has_gives_way_to_the_pieces():
+    class TurnUnsure(FakeCoder):
+        def code(self, text, context):
+            if text.startswith("Sorry, that was a lot of questions. It feels"):
+                return FakeCoded("inform", 0.33)  # what the real coder said (QA 2026-11-29)
+            return super().code(text, context)
+
+    engine = FeedbackEngine(TurnUnsure({"It feels like everyone is telling you what to do": "reflection_complex",
+                                        "Sorry, that was a lot of questions": "other"}))
+    engine.client_turn("Everyone keeps telling me what to do.", 0.0, 2.0)
+    feedback = engine.trainee_turn("Sorry, that was a lot of questions. It feels like everyone is telling you "
+                                   "what to do.", 3.0, 6.0)
+    assert [u["code"] for u in feedback["utterance_codes"]] == ["other", "reflection_complex"]
+    assert feedback["code"] == "reflection_complex"  # not "information?" beside a reflection's tip
+    sure = FeedbackEngine(FakeCoder({**CODES, "That sounds hard. How long has it been": "question_open"}))
+    sure.client_turn("I can't sleep.", 0.0, 1.0)
+    assert sure.trainee_turn("That sounds hard. How long has it been?", 2.0, 4.0)["code"] == "question_open"
+
+
 def test_coder_gets_history_as_context():
     coder = FakeCoder(CODES)
     engine = FeedbackEngine(coder)

@@ -25,6 +25,9 @@ from trainer.feedback.summary import TurnRecord, summarize
 
 TRAINEE, CLIENT = "trainee", "client"
 
+UNSURE_TURN_CODE = 0.5
+"""Below this confidence the whole-turn code gives way to the pieces' when no piece agrees."""
+
 
 class CodedUtteranceLike(Protocol):
     code: str
@@ -316,6 +319,11 @@ class FeedbackEngine:
         if result.code in m.ADVICE_CODES and not m.count_codes(utterances, m.ADVICE_CODES) \
                 and m.only_emphasises_autonomy(text):
             return m.primary_code(utterances)  # no piece tells: the autonomy line was the "advice"
+        if result.confidence < UNSURE_TURN_CODE and result.code not in {u.code for u in utterances}:
+            # Unsure, and no piece is what it says: "Sorry, that was a lot of questions. It
+            # feels like everyone is telling you what to do." came out "information? 33%"
+            # beside "in parts: other, then complex reflection" and a reflection's tip.
+            return m.primary_code(utterances)
         return m.UtteranceCode(text.strip(), result.code, float(result.confidence))
 
     def _code_utterances(
