@@ -116,6 +116,7 @@ def test_passphrase_set_and_change(data, monkeypatch, capsys) -> None:
 
 
 @pytest.mark.parametrize("new, why", [("abc", "at least 8 characters"), ("          ", "at least 8 characters"),
+                                      ("a      b", "at least 8 characters"), ("a b c d e f g", "at least 8 characters"),
                                       ("", "set but empty")])
 def test_a_weak_new_passphrase_is_refused_and_nothing_changes(data, monkeypatch, capsys, new, why) -> None:
     folder, sid = data

@@ -128,7 +128,7 @@ def _ask(prompt: str, env: str | None = None, confirm: bool = False) -> str:
 
 
 def _checked_new(passphrase: str) -> str:
-    if len(passphrase.strip()) < MIN_NEW_PASSPHRASE_CHARS:
+    if len("".join(passphrase.split())) < MIN_NEW_PASSPHRASE_CHARS:  # "a      b" is two characters
         raise CommandError(f"A new passphrase needs at least {MIN_NEW_PASSPHRASE_CHARS} characters besides spaces "
                            "(a few words you will remember work well); nothing was changed.", 2)
     return passphrase
