@@ -96,7 +96,7 @@ def test_exports(data, tmp_path: Path, monkeypatch, capsys) -> None:
 
 def test_passphrase_set_and_change(data, monkeypatch, capsys) -> None:
     folder, sid = data
-    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first pw")
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first passphrase")
     assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
     assert grep_folder(folder, SECRET_PHRASE) == []
     # Encrypted now: listing without a passphrase is refused clearly.
@@ -105,10 +105,10 @@ def test_passphrase_set_and_change(data, monkeypatch, capsys) -> None:
     monkeypatch.setenv("TRAINER_PASSPHRASE", "not it")
     assert run_cli("sessions", "list", "--data-dir", str(folder)) == 1
     assert "Wrong passphrase" in capsys.readouterr().err
-    monkeypatch.setenv("TRAINER_PASSPHRASE", "first pw")
-    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "second pw")
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "first passphrase")
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "second passphrase")
     assert run_cli("passphrase", "change", "--data-dir", str(folder)) == 0
-    monkeypatch.setenv("TRAINER_PASSPHRASE", "second pw")
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "second passphrase")
     assert run_cli("sessions", "show", sid, "--data-dir", str(folder)) == 0
     assert SECRET_PHRASE in capsys.readouterr().out
     assert run_cli("privacy", "--data-dir", str(folder)) == 0
@@ -247,16 +247,16 @@ def test_a_session_still_being_recorded_is_not_deleted(data, capsys) -> None:
 
 def test_passphrase_change_asks_for_the_current_passphrase_once(data, monkeypatch) -> None:
     folder, _ = data
-    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first pw")
+    monkeypatch.setenv("TRAINER_NEW_PASSPHRASE", "first passphrase")
     assert run_cli("passphrase", "set", "--data-dir", str(folder)) == 0
     monkeypatch.delenv("TRAINER_NEW_PASSPHRASE")
     monkeypatch.delenv("TRAINER_PASSPHRASE", raising=False)
-    prompts, answers = [], iter(["first pw", "second pw", "second pw"])
+    prompts, answers = [], iter(["first passphrase", "second passphrase", "second passphrase"])
     monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: prompts.append(prompt) or next(answers))
     assert run_cli("passphrase", "change", "--data-dir", str(folder)) == 0
     assert prompts == ["Passphrase: ", "New passphrase: ", "Again: "]
-    monkeypatch.setenv("TRAINER_PASSPHRASE", "second pw")
+    monkeypatch.setenv("TRAINER_PASSPHRASE", "second passphrase")
     assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
 
 
