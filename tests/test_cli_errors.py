@@ -159,3 +159,13 @@ def test_demo_turns_must_be_one_or_more(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["demo", "--turns", "0", "--no-save"])
     assert exit_info.value.code == 2 and "must be 1 or more" in capsys.readouterr().err
+
+
+def test_typed_practice_shows_the_scenarios_content_notes_before_it_starts(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("/end\n"))
+    assert main(["practice", "hidden-risk", "--text", "--scripted", "--no-save", "--output-device", "null",
+                 "--client-goes-on-after", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "Content notes: " in out and out.index("Content notes: ") < out.index("Mark:")

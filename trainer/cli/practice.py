@@ -74,7 +74,8 @@ def run(args) -> int:
             speaker = make_speaker("null", pace_null=True)
             print("(No speaker or headphones found: the client's lines are shown but not spoken.)", flush=True)
         store = open_store_or_fail(not args.no_save)  # before the models: a locked store fails fast
-        print(f"{scenario.title}\n{scenario.brief}\n", flush=True)
+        notes = f"Content notes: {', '.join(scenario.content_notes)}\n" if scenario.content_notes else ""
+        print(f"{scenario.title}\n{scenario.brief}\n{notes}", flush=True)  # notes before it starts, as the window
         models = load_models_or_fail(args, need_speech_input=not args.text)
         warm_up(models)
         session = build_session(
