@@ -252,6 +252,21 @@ def test_code_csv_never_writes_over_its_input_and_names_another_separator(tmp_pa
         code_csv(semicolons, tmp_path / "out.csv", coder)
 
 
+def test_code_csv_applies_the_rules_the_feedback_shows(tmp_path):
+    class Questioner:
+        def code(self, text, context=()):
+            from trainer.feedback.coder import CodedUtterance
+            return CodedUtterance("question_closed", 0.84)
+
+    conversation = tmp_path / "talk.csv"
+    conversation.write_text("speaker,text\nclient,She left.\ntrainee,Have you tried anger management?\n"
+                            "trainee,Are you sleeping?\n", encoding="utf-8")
+    code_csv(conversation, tmp_path / "out.csv", Questioner())
+    rows = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[2].startswith("trainee,Have you tried anger management?,advise,")  # as practice codes it
+    assert rows[3].startswith("trainee,Are you sleeping?,question_closed,")
+
+
 def test_code_csv_empty_file(tmp_path, coder):
     in_path = tmp_path / "empty.csv"
     in_path.write_text("", encoding="utf-8")

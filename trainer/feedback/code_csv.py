@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 from trainer.feedback.coder import CodedUtterance
+from trainer.feedback.measures import with_mi_rules
 
 SPEAKER_ALIASES = {"trainee": "trainee", "therapist": "trainee", "client": "client"}
 REQUIRED_COLUMNS = ("speaker", "text")
@@ -116,7 +117,8 @@ def code_rows(
         out_rows.append(
             {
                 **{column: row.get(column) for column in columns},
-                "code": coded.code if coded else "",
+                # the rules the feedback engine applies too, so OUT agrees with what a trainee is shown
+                "code": with_mi_rules(text, coded.code) if coded else "",
                 "confidence": f"{coded.confidence:.3f}" if coded else "",
             }
         )

@@ -333,16 +333,7 @@ class FeedbackEngine:
         coded = []
         for piece in pieces:
             result = self._coder.code(piece, context)
-            code = result.code if result.code in m.ALL_CODES else "other"
-            if code in m.QUESTION_CODES and m.suggests_as_a_question(piece):
-                code = "advise"  # "Why don't you go and stay with her?" is advice, scored as such
-            if m.only_emphasises_autonomy(piece) and (
-                    code in m.ADVICE_CODES
-                    or (code in m.REFLECTION_CODES and not m.reflects_and_emphasises_autonomy(piece))):
-                # "It's your call what we use this time for." is neither telling nor a
-                # reflection: the coder, which has seen few such lines, called the skill a
-                # scenario teaches advice, or a reflection (inflating R:Q)
-                code = "other"
+            code = m.with_mi_rules(piece, result.code if result.code in m.ALL_CODES else "other")
             coded.append(m.UtteranceCode(piece, code, float(result.confidence)))
         return coded
 

@@ -544,6 +544,19 @@ def suggests_as_a_question(trainee_text: str) -> bool:
     return bool(_SUGGESTION_QUESTION.search(text) or _HAVE_YOU_TRIED.search(text))
 
 
+def with_mi_rules(text: str, code: str) -> str:
+    """The coder's code for one utterance, corrected where MITI is plain and the coder, which
+    saw few such lines, is not (used by the feedback engine and `trainer code` alike)."""
+    if code in QUESTION_CODES and suggests_as_a_question(text):
+        return "advise"  # "Why don't you go and stay with her?" is advice, scored as such
+    if only_emphasises_autonomy(text) and (
+            code in ADVICE_CODES or (code in REFLECTION_CODES and not reflects_and_emphasises_autonomy(text))):
+        # "It's your call what we use this time for." is neither telling nor a reflection:
+        # the coder called the skill a scenario teaches advice, or a reflection (inflating R:Q)
+        return "other"
+    return code
+
+
 def emphasises_autonomy(trainee_text: str) -> bool:
     """The trainee said the choice is the client's ("It's your call", "Whatever you decide",
     "You don't have to talk about anything you don't want to"): MITI's Emphasize Autonomy."""
