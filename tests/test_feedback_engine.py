@@ -425,6 +425,16 @@ def test_no_hint_no_risk_feedback(engine):
     assert engine.summary()["risk"] == {"hints": [], "asked_directly": None}
 
 
+def test_a_plain_question_about_suicide_before_any_hint_is_not_scored_as_a_poor_closed_question():
+    engine = FeedbackEngine(FakeCoder({**CODES, "Have you had thoughts of ending your life": "question_closed"}))
+    engine.client_turn("I'm not sleeping much; I'm up at four most nights.", 0.0, 3.0)
+    asked = engine.trainee_turn("Have you had thoughts of ending your life?", 4.0, 6.0)
+    engine.client_turn("I'm not sleeping much; I'm up at four most nights.", 6.5, 9.0)
+    closed = engine.trainee_turn("Are you sleeping?", 10.0, 11.0)
+    assert asked["code"] == closed["code"] == "question_closed"
+    assert asked["attunement"] > closed["attunement"] + 10  # it scored 18, like any yes/no question
+
+
 ADVICE_NUDGE = "Advice before permission — try asking if they'd like ideas first."
 
 

@@ -170,6 +170,7 @@ class FeedbackEngine:
                 interrupted=was_interrupted,
                 missed_opportunity=missed.missed,
                 asked_about_risk_hint=answered_hint,
+                asked_about_risk=asked_about_risk,
                 emphasised_autonomy=autonomy,
             ),
             self._weights,

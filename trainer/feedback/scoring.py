@@ -75,6 +75,7 @@ class TurnFacts:
     interrupted: bool
     missed_opportunity: bool
     asked_about_risk_hint: bool = False  # asked directly about suicide after a hint
+    asked_about_risk: bool = False  # asked directly about suicide, hint or not
     emphasised_autonomy: bool = False  # "It's your call": coded other, valued like an affirmation
 
 
@@ -99,6 +100,11 @@ def score_turn(facts: TurnFacts, weights: ScoreWeights = DEFAULT_WEIGHTS) -> Tur
     # Asking plainly about suicide after a hint is the best response there is, though
     # the coder (rightly) calls it a closed question.
     response = 1.0 if facts.asked_about_risk_hint else weights.response_values.get(facts.primary_code, 0.0)
+    if facts.asked_about_risk:
+        # Asked out of concern before any hint: not "the best response there is", but never
+        # a poor closed question (it scored 18, and the summary told the trainee to ask open
+        # questions instead): valued like a simple reflection.
+        response = max(response, weights.response_values.get("reflection_simple", 0.0))
     if facts.emphasised_autonomy:  # MITI values it (partnership); as "other" it scored 0.3
         response = max(response, weights.response_values.get("affirm", 0.0))
     components: dict[str, float] = {"response": response}
