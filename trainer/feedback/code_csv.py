@@ -129,6 +129,9 @@ def code_rows(
 def code_csv(in_path: Path | str, out_path: Path | str, coder: Coder) -> int:
     """Code IN into OUT; returns the number of trainee rows coded."""
     in_path, out_path = Path(in_path), Path(out_path)
+    if out_path.is_dir():
+        raise CodeCsvError(f"{out_path}: is a folder; give a file name for the coded copy, e.g. "
+                           f"{out_path / 'coded.csv'}")
     if out_path.exists() and in_path.exists() and out_path.resolve() == in_path.resolve():
         raise CodeCsvError(f"{out_path}: is the input file too; writing it would replace your "
                            "conversation with the coded copy. Give another --out")

@@ -462,8 +462,8 @@ def _dimensions(s: SessionSummary, feeling_turns: int) -> list[_Dimension]:
             # Not "echo their words": that pushes towards parroting, and the complex
             # reflections MITI asks for often paraphrase.
             (f"Your turns took up what the client had just said in {pct:.0f}% of cases; start "
-             "from their last words (one or two of them show you followed), then add the "
-             "meaning you hear." if pct < 90 else
+             "from their last words (two of their key words, or the feeling they named, show "
+             "you followed), then add the meaning you hear." if pct < 90 else
              "You tracked the client's words closely; now go a step further and guess at "
              "what it means to them (a complex reflection)."),
         ))

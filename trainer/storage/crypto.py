@@ -106,6 +106,8 @@ class KeyInfo:
     def from_json(cls, text: str, source: Path) -> "KeyInfo":
         try:
             raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise ValueError("not a trainer key file")
             if raw.get("format") != _KEYINFO_FORMAT or raw["kdf"]["name"] != KDF_NAME:
                 raise ValueError("not a trainer key file")
             kdf = ScryptParams(n=int(raw["kdf"]["n"]), r=int(raw["kdf"]["r"]), p=int(raw["kdf"]["p"]))
