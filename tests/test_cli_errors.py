@@ -161,11 +161,14 @@ def test_demo_turns_must_be_one_or_more(capsys):
     assert exit_info.value.code == 2 and "must be 1 or more" in capsys.readouterr().err
 
 
-def test_typed_practice_shows_the_scenarios_content_notes_before_it_starts(monkeypatch, capsys):
+def test_typed_practice_shows_the_scenarios_content_notes_before_it_starts(monkeypatch, capsys, caplog):
     import io
+    import logging
 
+    caplog.set_level(logging.INFO)
     monkeypatch.setattr("sys.stdin", io.StringIO("/end\n"))
-    assert main(["practice", "hidden-risk", "--text", "--scripted", "--no-save", "--output-device", "null",
+    assert main(["-v", "practice", "hidden-risk", "--text", "--scripted", "--no-save", "--output-device", "null",
                  "--client-goes-on-after", "0"]) == 0
     out = capsys.readouterr().out
     assert "Content notes: " in out and out.index("Content notes: ") < out.index("Mark:")
+    assert any(r.getMessage().startswith("models: llm scripted, voice ") for r in caplog.records)  # what -v adds

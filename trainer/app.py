@@ -104,6 +104,7 @@ def load_models(choice: ModelChoice = ModelChoice(), progress: Progress | None =
         raise ModelError(f"A model could not be loaded: {error}") from error
     if progress is not None:
         progress("ready", len(steps), len(steps))
+    log.info("models: %s", ", ".join(f"{kind} {name}" for kind, name in sorted(loaded.names.items())))  # with -v
     return loaded
 
 

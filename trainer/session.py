@@ -277,6 +277,7 @@ class Session:
             try:
                 self.session_id = self.recorder.start_session(
                     self.scenario.id, self.scenario.title, dict(self.options.models), settings)
+                log.info("session %s started: %s, %s input", self.session_id, self.scenario.id, self._input_mode)
             except Exception as error:  # storage problems must not stop practice
                 self._error(f"This session cannot be saved: {error}", "Practice continues; nothing will be stored.")
                 self.recorder = None

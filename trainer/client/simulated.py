@@ -560,6 +560,7 @@ class SimulatedClient:
                     if not verdict.ok:
                         self._stats = self._stats.caught(verdict.reason)
                         self.caught_log = (self.caught_log + [(verdict.reason, sentence)])[-50:]
+                        log.info("client sentence not used (%s): %r", verdict.reason, sentence)  # with -v
                         break
                     spoken.append(sentence)
                     yield sentence
