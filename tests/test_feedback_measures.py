@@ -424,9 +424,18 @@ def test_summary_bands_from_known_counts():
     assert summary["talk_share"]["value"] == 0.3 and summary["talk_share"]["band"] == GOOD
     assert summary["code_counts"]["reflection_complex"] == 2
     assert summary["median_latency_ms"] == 900.0
-    assert len(summary["strengths"]) == 3 and len(summary["to_practise"]) == 3
+    assert len(summary["strengths"]) == 3 and len(summary["to_practise"]) == 2  # only what fell short
     assert not set(summary["strengths"]) & set(summary["to_practise"])
     json.dumps(summary)
+
+
+def test_a_skill_at_its_target_is_not_offered_as_something_to_practise():
+    turns = [_record(0, ["reflection_complex"]), _record(1, ["question_open"]), _record(2, ["reflection_complex"]),
+             _record(3, ["reflection_complex"], content_reflected=False, feeling_reflected=False)]
+    summary = summarize(turns, 30.0, 70.0).to_dict()
+    assert summary["reflection_to_question"]["band"] == GOOD and summary["percent_open_questions"]["value"] == 100
+    assert not any("replacing some" in item for item in summary["to_practise"])  # QA 2026-11-29
+    assert not any("took up what the client had just said" in item for item in summary["to_practise"])
 
 
 def test_one_or_two_answers_give_figures_but_no_bands():

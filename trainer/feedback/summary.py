@@ -238,10 +238,10 @@ def _rate(hits: int, total: int) -> float | None:
 
 def _took_up_content(turn: TurnRecord) -> bool:
     """The turn followed what the client had just said: it shares their key words, or it
-    is a reflection that names their feeling. A paraphrase shares few words, so by words
-    alone every session of complex reflections was told to "start from their last words",
-    beside "80% of your reflections were complex" in the same summary."""
-    return turn.content_reflected or (turn.feeling_reflected and turn.primary_code in REFLECTION_CODES)
+    is a reflection (which by MITI's definition says back the client's meaning). A
+    paraphrase shares few words, so by words alone every session of complex reflections was
+    told to "start from their last words", beside "80% of your reflections were complex"."""
+    return turn.content_reflected or turn.primary_code in REFLECTION_CODES
 
 
 def summarize(
@@ -553,5 +553,8 @@ def strengths_and_practise(
     earned = [d for d in best if d.praiseworthy and d.performance >= STRENGTH_MIN_PERFORMANCE]
     strengths = earned[:n_strengths]
     rest = sorted((d for d in best if d not in strengths), key=lambda d: (d.performance, order[d.name]))
-    practise = rest[:ADVICE_ITEMS]
+    # Only what fell short: a skill at its target offered as "to practise" read as a
+    # contradiction ("mostly open (100%); now try replacing some of them with reflections"
+    # beside R:Q 2.0 : 1, good).
+    practise = [d for d in rest if d.performance < 1.0][:ADVICE_ITEMS]
     return tuple(d.strength for d in strengths), tuple(d.practise for d in practise)
