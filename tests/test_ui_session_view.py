@@ -378,6 +378,17 @@ def test_a_narrow_window_gives_the_transcript_room(qtbot, fake_services):
     close_window(window, fake_services)
 
 
+def test_reflections_before_any_question_read_no_questions_not_a_ratio(qtbot):
+    from trainer.ui.attunement_panel import AttunementPanel
+
+    panel = AttunementPanel()
+    qtbot.addWidget(panel)
+    panel.add_feedback("reflection_complex", {"utterance_codes": [{"code": "reflection_complex"}]})
+    assert panel.ratio_label.text() == "no questions"  # "1.0 : 1" read as if one had been asked
+    panel.add_feedback("question_open", {"utterance_codes": [{"code": "question_open"}]})
+    assert panel.ratio_label.text() == "1.0 : 1"
+
+
 def test_the_live_score_says_it_is_a_running_one_not_the_summarys_mean(qtbot):
     from PySide6.QtWidgets import QLabel
 

@@ -109,7 +109,7 @@ def is_unknown_command(text: str) -> bool:
 def unknown_command_text(text: str) -> str:
     shown = text.strip()
     shown = shown if len(shown) <= 30 else shown[:29] + "…"
-    return f"“{shown}” was not sent: it is no command. Type /wait on its own to let a silence sit."
+    return f"“{shown}” was not sent: it is not a command. Type /wait on its own to let a silence sit."
 
 
 def wait_refused_text(client_answering: bool) -> str:

@@ -197,7 +197,7 @@ def _body_html(session: StoredSession) -> str:
     missed = summary.get("missed_opportunities") or []
     parts.append("<h2>Missed opportunities</h2>")
     if not missed:
-        parts.append("<p class='meta'>None noted.</p>")
+        parts.append("<p class='meta'>None noticed.</p>")  # the window's words
     for item in missed:
         item = item if isinstance(item, dict) else {"client": str(item)}
         parts.append(

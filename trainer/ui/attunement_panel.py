@@ -89,7 +89,9 @@ class AttunementPanel(QFrame):
         self.score_bar.setValue(0 if score is None else int(round(score)))
         if m.nudge:
             self.nudge_label.setText(m.nudge)
-        self.ratio_label.setText(fmt_ratio(m.reflection_to_question))
+        # Reflections and no question yet: "2.0 : 1" read as if one question had been asked.
+        self.ratio_label.setText("no questions" if m.reflections and not m.questions
+                                 else fmt_ratio(m.reflection_to_question))
         self.open_label.setText(fmt_percent(m.percent_open_questions))
         timing_labels = (self.talk_label, self.latency_label, self.median_label)
         if not self._timing:

@@ -116,6 +116,7 @@ class HistoryView(QWidget):
         buttons = QHBoxLayout()
         self.status_label = QLabel()
         self.status_label.setObjectName("Caption")
+        self.status_label.setWordWrap(True)  # "… not in the charts: tries again" was cut off at 1024 px
         buttons.addWidget(self.status_label, 1)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -188,6 +189,7 @@ class HistoryView(QWidget):
             [f"{short} session{'s' if short != 1 else ''} under {MIN_TURNS_FOR_ADVICE} answers"] if short else [])
         if left_out:
             text += " · not in the charts: " + ", ".join(left_out)
+        self.status_label.setToolTip(text)  # also in full when the window is narrow
         self.status_label.setText(text if self.rows else "No sessions yet. Practise one from the library (Ctrl+1).")
         self.loaded.emit(len(self.rows))
 

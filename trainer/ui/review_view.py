@@ -56,7 +56,7 @@ BUTTON_LABELS = {
     "play": ("Play  (Ctrl+R)", "Play"),
     "comment": ("Comment  (Ctrl+M)", "Comment"),
     "try": ("Try it again from here  (Ctrl+T)", "Try it again"),
-    "pdf": ("Save as PDF…  (Ctrl+Shift+S)", "PDF…"),
+    "pdf": ("Save as PDF…  (Ctrl+Shift+S)", "Save as PDF…"),
 }
 NARROW_BELOW = 1000
 NOTES_COLUMN = 4
