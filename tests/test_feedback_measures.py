@@ -457,6 +457,8 @@ def test_a_reflection_that_names_the_feeling_has_taken_up_what_the_client_said()
     summary = summarize(turns, 30.0, 70.0).to_dict()
     assert summary["content_capture_rate"] == 1.0
     assert not any("took up what the client had just said" in item for item in summary["to_practise"])
+    mm = summarize([*turns, _record(4, ["other"], content_reflected=False, backchannel=True)], 30.0, 70.0)
+    assert mm.content_capture_rate == 1.0  # "Mm-hm." keeps the client talking; it is no missed uptake
     echo = [_record(i, ["question_closed"], content_reflected=False, feeling_reflected=True) for i in range(3)]
     assert summarize(echo, 30.0, 70.0).to_dict()["content_capture_rate"] == 0.0  # a question takes up nothing
 

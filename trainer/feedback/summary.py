@@ -266,7 +266,7 @@ def summarize(
     advice = sum(1 for t in turns if t.righting_reflex_severity > 0)
     share = talk_share(trainee_seconds, client_seconds)
     feeling_turns = [t for t in turns if t.feeling_applicable]
-    content_turns = [t for t in turns if t.content_applicable]
+    content_turns = [t for t in turns if t.content_applicable and not t.backchannel]  # "mm-hm" takes up nothing, nor should
     missed = tuple(
         MissedItem(t.index, t.client_text, t.trainee_text, t.missed_reason)
         for t in turns if t.missed_reason
