@@ -183,25 +183,20 @@ def test_a_repeated_first_clause_is_caught_although_streaming_split_it_off():
     assert dict(client.stats.caught_kinds) == {"repeat": 1}
 
 
-def test_a_near_verbatim_repeat_of_an_earlier_turn_is_caught():
-    said = "The bakery means early shifts and I never get a proper lie-in."
-    again = "Okay, the bakery means early shifts and I never get a proper lie-in."
+@pytest.mark.parametrize("said, again, trainee", [
+    # near verbatim
+    ("The bakery means early shifts and I never get a proper lie-in.",
+     "Okay, the bakery means early shifts and I never get a proper lie-in.", "You seem tired."),
+    # its own earlier line said from the counsellor's side (a demo run)
+    ("I'm not really sure what I'm meant to say here today.",
+     "I'm not sure what you're meant to say here today.", "What brings you here?"),
+])
+def test_a_repeat_of_an_earlier_turn_is_caught(said, again, trainee):
     backend = ReplayBackend([said, again, "Yeah, that's about it."])
     client = SimulatedClient(make_scenario(), backend)
     client.opening_line()
-    assert say(client, "You seem tired.", ATTUNED) == [said]
-    assert say(client, "Early shifts.", ATTUNED) == ["Yeah, that's about it."]
-    assert dict(client.stats.caught_kinds) == {"repeat": 1}
-
-
-def test_its_own_earlier_line_said_from_the_counsellors_side_is_a_repeat():
-    said = "I'm not really sure what I'm meant to say here today."
-    flipped = "I'm not sure what you're meant to say here today."
-    backend = ReplayBackend([said, flipped, "It's the nights, mostly."])
-    client = SimulatedClient(make_scenario(), backend)
-    client.opening_line()
-    assert say(client, "What brings you here?", ATTUNED) == [said]
-    assert say(client, "It sounds like coming here wasn't your idea.", ATTUNED) == ["It's the nights, mostly."]
+    assert say(client, trainee, ATTUNED) == [said]
+    assert say(client, "Go on.", ATTUNED) == ["Yeah, that's about it."]
     assert dict(client.stats.caught_kinds) == {"repeat": 1}
 
 
