@@ -227,3 +227,30 @@ def test_a_minimal_encourager_is_not_scored_in_the_report_as_in_the_other_views(
     shown = format_transcript(session).splitlines()
     assert "You (2) [other, minimal encourager (not scored)]: Mm-hm." in shown
     assert "You (3) [simple reflection, attunement 80]: It's so quiet without him." in shown
+
+
+def test_a_report_that_cannot_be_written_in_full_fails_and_leaves_no_file(tmp_path: Path, monkeypatch) -> None:
+    # A full disk: QPdfWriter used to leave an 8 KB truncated file and the caller said "saved".
+    import errno
+
+    with open_store(tmp_path) as store:
+        session = store.load_session(build_fake_session(store))
+    older = tmp_path / "report.pdf"
+    older.write_bytes(b"%PDF an earlier report")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match=r"Cannot write .*report\.pdf: the disk is full"):
+        export_pdf(session, older)
+    assert older.read_bytes() == b"%PDF an earlier report"  # untouched
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("report")] == ["report.pdf"]  # no .part left
+
+
+def test_the_report_is_private_and_complete(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        session = store.load_session(build_fake_session(store))
+    out = export_pdf(session, tmp_path / "report.pdf")
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.read_bytes().rstrip().endswith(b"%%EOF")

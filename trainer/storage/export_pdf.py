@@ -28,6 +28,7 @@ from trainer.feedback.measures import (
 )
 from trainer.feedback.risk import describe_risk
 from trainer.feedback.summary import SUMMARY_LABELS
+from trainer.storage.private_file import write_private_file
 from trainer.storage.records import TRY_AGAIN_NOTE, StoredSession, try_again_of
 
 # (summary key, label, unit) in the order shown.
@@ -326,16 +327,17 @@ def draw_attunement_chart(
 def export_pdf(stored_session: StoredSession, path: Path | str) -> Path:
     """Write the report to ``path`` (overwriting) and return the path."""
     ensure_gui_application()
-    from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF
+    from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF
     from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'report.pdf'}")
-    # Private from the first byte, like the JSON export and the packages (umask gave 0644).
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    os.chmod(path, 0o600)
-    writer = QPdfWriter(str(path))
+    # Drawn in memory, then written by Python: QPdfWriter reports no write errors, so on a
+    # full disk it left a truncated file behind and the caller said "saved".
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(16, 16, 16, 16), QPageLayout.Unit.Millimeter)
     writer.setResolution(144)
@@ -405,4 +407,5 @@ def export_pdf(stored_session: StoredSession, path: Path | str) -> Path:
         footer()
     finally:
         painter.end()
+    write_private_file(path, bytes(buffer.data()))
     return path
