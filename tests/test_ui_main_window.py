@@ -251,6 +251,37 @@ def test_banners_swap_command_line_advice_for_the_windows_own():
     assert "--output-device" not in window_wording("No speaker. Connect one, or use --output-device null to run silently.")
 
 
+def test_a_scenario_problem_comes_back_after_the_microphone_banner_covering_it_is_dismissed(qtbot):
+    # Both arrive at start-up; the scenario problem used to vanish for good under the newer one.
+    services = FakeServices(no_microphone=True)
+    services.scenario_problems = ["my-client.yaml:4: persona.age: Input should be a valid integer"]
+    window = make_window(qtbot, services)
+    qtbot.waitUntil(lambda: "No microphone" in window.banner.message, timeout=3000)
+    assert window.banner.close_button.text() == "Dismiss (1 more)"
+    window.banner.close_button.click()
+    assert window.banner.isVisible() and "my-client.yaml:4" in window.banner.message
+    assert window.banner.close_button.text() == "Dismiss"
+    window.banner.close_button.click()
+    assert not window.banner.isVisible()
+    services.close()
+
+
+def test_the_same_message_twice_waits_once_and_a_fresh_start_clears_every_waiting_one(qtbot):
+    from trainer.ui.error_banner import ErrorBanner
+
+    banner = ErrorBanner()
+    qtbot.addWidget(banner)
+    banner.show_error("first")
+    banner.show_error("second")
+    banner.show_error("first")  # brought forward, not queued behind itself
+    assert banner.message == "first" and banner.close_button.text() == "Dismiss (1 more)"
+    banner.clear()
+    assert not banner.isVisible()
+    banner.show_error("third")
+    banner.dismiss()
+    assert not banner.isVisible()
+
+
 def test_a_broken_scenario_file_is_named_and_the_others_still_shown(qtbot):
     services = FakeServices()
     services.scenario_problems = ["my-client.yaml:4: persona.age: Input should be a valid integer"]

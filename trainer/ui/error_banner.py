@@ -26,6 +26,10 @@ def window_wording(text: str) -> str:
 
 
 class ErrorBanner(QFrame):
+    """Shows the newest message; an earlier one still unread waits behind it and comes
+    back when the newer one is dismissed (a scenario problem was lost under "No
+    microphone was found" before)."""
+
     dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -51,6 +55,8 @@ class ErrorBanner(QFrame):
         self.close_button.clicked.connect(self.dismiss)
         layout.addWidget(self.close_button)
         self._action: Callable[[], None] | None = None
+        self._fatal = False
+        self._waiting: list[tuple[str, str, str | None, Callable[[], None] | None, bool]] = []
         self.action_button.clicked.connect(self._run_action)
         self.hide()
 
@@ -63,6 +69,14 @@ class ErrorBanner(QFrame):
         fatal: bool = False,
     ) -> None:
         message, hint = window_wording(message), window_wording(hint)
+        if self.isVisible() and self.message != message:
+            self._waiting.append((self.message, self.hint, self.action_button.text() if self._action else None,
+                                  self._action, self._fatal))
+        self._waiting = [waiting for waiting in self._waiting if waiting[0] != message]
+        self._show(message, hint, action_text, action, fatal)
+
+    def _show(self, message: str, hint: str, action_text: str | None,
+              action: Callable[[], None] | None, fatal: bool) -> None:
         self.message_label.setText(message)
         self.hint_label.setText(hint)
         self.hint_label.setVisible(bool(hint))
@@ -70,9 +84,11 @@ class ErrorBanner(QFrame):
         self.action_button.setVisible(bool(action_text and action))
         if action_text:
             self.action_button.setText(action_text)
+        self._fatal = fatal
         self.setProperty("fatal", fatal)
         self.style().unpolish(self)
         self.style().polish(self)
+        self.close_button.setText(f"Dismiss ({len(self._waiting)} more)" if self._waiting else "Dismiss")
         self.show()
         if self.action_button.isVisible():
             self.action_button.setFocus()
@@ -92,5 +108,14 @@ class ErrorBanner(QFrame):
             action()
 
     def dismiss(self) -> None:
+        """Put this message away; an earlier one still waiting is shown again."""
+        if self._waiting:
+            self._show(*self._waiting.pop())
+            return
         self.hide()
         self.dismissed.emit()
+
+    def clear(self) -> None:
+        """Put away this message and every one waiting (a fresh start: retrying, a new session)."""
+        self._waiting.clear()
+        self.dismiss()

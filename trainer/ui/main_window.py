@@ -309,7 +309,7 @@ class MainWindow(QMainWindow):
         if self.loading:
             return
         self.loading = True
-        self.banner.dismiss()
+        self.banner.clear()
         self.loading_strip.show()
         self.loading_label.setText("Loading scenarios…")
         self.progress.setRange(0, 0)

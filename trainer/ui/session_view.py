@@ -252,7 +252,7 @@ class SessionView(QWidget):
         self._branch = 0
         self.transcript.clear()
         self.attunement.reset()
-        self.error_banner.dismiss()
+        self.error_banner.clear()
         scenario = getattr(session, "scenario", None)
         persona = getattr(scenario, "persona", None)
         name = getattr(persona, "name", None) or "Client"
