@@ -407,6 +407,24 @@ def test_find_scenario(tmp_path):
     assert set(raised.value.available) == EXPECTED_IDS
 
 
+def test_an_unknown_scenario_offers_only_those_that_load_and_points_at_the_broken_ones(tmp_path):
+    """Broken files were listed as 'Available', though none of them could be chosen."""
+    write(tmp_path, TEMPLATE)
+    write(tmp_path, "id: [\n", stem="qa-badyaml")
+    write(tmp_path, "", stem="qa-empty")
+    (tmp_path / "qa-yml.yml").write_text(TEMPLATE.replace("id: burnout-nurse", "id: qa-yml"), encoding="utf-8")
+    with pytest.raises(UnknownScenarioError) as raised:
+        find_scenario("qa-yml", tmp_path)
+    message = str(raised.value)
+    assert raised.value.available == ("burnout-nurse",)
+    assert "Available: burnout-nurse " in message and "qa-badyaml" not in message and "qa-empty" not in message
+    assert "3 scenario file(s) there have problems" in message and "trainer scenarios validate" in message
+    assert "rename it to qa-yml.yaml" in message
+    with pytest.raises(UnknownScenarioError) as raised:
+        find_scenario("someone-else", tmp_path)
+    assert "rename" not in str(raised.value) and "3 scenario file(s)" in str(raised.value)
+
+
 def test_missing_directory_is_a_scenario_error(tmp_path):
     with pytest.raises(ScenarioError):
         load_scenarios(tmp_path / "absent")

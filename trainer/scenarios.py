@@ -215,17 +215,30 @@ class ScenarioError(Exception):
 
 
 class UnknownScenarioError(LookupError):
-    """No scenario has the requested id."""
+    """No scenario has the requested id.
 
-    def __init__(self, scenario_id: str, available: Sequence[str], directory: Path) -> None:
+    ``available``: the ids that load; ``with_problems``: how many files in the folder do
+    not (validation errors, or a ``.yml``/``.json`` name that is never read);
+    ``misnamed``: a file for this very id under such a name.
+    """
+
+    def __init__(self, scenario_id: str, available: Sequence[str], directory: Path,
+                 with_problems: int = 0, misnamed: Path | None = None) -> None:
         self.scenario_id = scenario_id
         self.available = tuple(available)
         self.directory = directory
+        self.with_problems = with_problems
+        self.misnamed = misnamed
         listed = ", ".join(self.available) if self.available else "(none)"
-        super().__init__(
-            f"No scenario called {scenario_id!r} in {directory}. Available: {listed}. "
-            "Run 'trainer scenarios list' to see them."
-        )
+        message = (f"No scenario called {scenario_id!r} in {directory}. Available: {listed} "
+                   "(see 'trainer scenarios list').")
+        if misnamed is not None:
+            message += (f" {misnamed.name} is not loaded: scenarios are read from *{SCENARIO_SUFFIX} files only; "
+                        f"rename it to {misnamed.with_suffix(SCENARIO_SUFFIX).name}.")
+        if with_problems:
+            message += (f" {with_problems} scenario file(s) there have problems and are left out; "
+                        f"run '{VALIDATE_COMMAND}' to see them.")
+        super().__init__(message)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -511,6 +524,12 @@ def scenario_files(directory: str | os.PathLike[str] | None = None) -> list[Path
     return sorted(p for p in folder.iterdir() if p.suffix == SCENARIO_SUFFIX and p.is_file())
 
 
+def ignored_files(directory: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Files that look like scenarios but are never read (``*.yml``, ``*.json``), sorted."""
+    folder = Path(directory) if directory is not None else default_scenario_dir()
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yml", ".json") and p.is_file())
+
+
 def load_scenarios(directory: str | os.PathLike[str] | None = None) -> list[Scenario]:
     """All scenarios in ``directory``, sorted by id; raises on the first bad file."""
     return [load_scenario(path) for path in scenario_files(directory)]
@@ -553,7 +572,13 @@ def find_scenario(scenario_id: str, directory: str | os.PathLike[str] | None = N
     for path in files:
         if path.stem == scenario_id:
             return load_scenario(path)
-    raise UnknownScenarioError(scenario_id, [p.stem for p in files], folder)
+    # Only the scenarios that load are offered: a broken file listed as available could
+    # not be chosen either.
+    scenarios, problems = load_valid_scenarios(folder)
+    ignored = ignored_files(folder)
+    misnamed = next((p for p in ignored if p.stem == scenario_id), None)
+    raise UnknownScenarioError(scenario_id, [s.id for s in scenarios], folder,
+                               with_problems=len(problems) + len(ignored), misnamed=misnamed)
 
 
 # --------------------------------------------------------------------------- disclosure
@@ -585,6 +610,7 @@ __all__ = [
     "compile_key_phrases",
     "default_scenario_dir",
     "find_scenario",
+    "ignored_files",
     "layer_disclosed",
     "load_scenario",
     "load_scenarios",
