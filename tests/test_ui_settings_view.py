@@ -146,3 +146,53 @@ def test_the_wheel_scrolls_the_page_not_a_field_it_passes_over(qtbot, fake_servi
     wheel(view.silence_spin)
     assert view.silence_spin.value() != before  # clicked into, it takes the wheel
     view.tasks.wait_all()
+
+
+def _store_with_an_old_session_and_recordings(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.test_storage_fixtures import make_turn, open_store
+
+    store = open_store(tmp_path)
+    store.set_setting("audio_retention", True)
+    old = store.start_session("s", "Old one", {})
+    store.add_turn(old, make_turn(1, audio=True))
+    store.finish_session(old, {})
+    recent = store.start_session("s", "Recent one", {})
+    store.add_turn(recent, make_turn(1, audio=True))
+    store.finish_session(recent, {})
+    when = datetime.now(timezone.utc) - timedelta(days=59)
+    store._db.execute("UPDATE sessions SET started_at = ? WHERE id = ?", (when.isoformat(), old))
+    store._db.commit()
+    return store
+
+
+def test_settings_say_what_is_still_stored_and_delete_it_only_when_asked(qtbot, tmp_path):
+    # Unticking "Keep recordings" left them on disk, and automatic deletion waits for the
+    # next start; the page implied both had happened.
+    store = _store_with_an_old_session_and_recordings(tmp_path)
+    services = FakeServices()
+    services.store = store
+    view = _view(qtbot, services)
+    notes = view.stored_notes
+    assert notes.recordings_note.isHidden() and notes.expired_note.isHidden()  # keeping: nothing to say
+    view.keep_audio.setChecked(False)
+    assert "4 recordings of earlier turns are still stored" in notes.recordings_note.text()
+    view.auto_delete.setChecked(True)  # 30 days
+    assert "1 session is older than 30 days: deleted the next time the app starts" in notes.expired_note.text()
+    assert len(store.list_sessions()) == 2  # said, not done
+
+    notes.confirm = lambda text: False  # "No" deletes nothing
+    notes.delete_expired_button.click()
+    assert len(store.list_sessions()) == 2
+    asked = []
+    notes.confirm = lambda text: asked.append(text) or True
+    notes.delete_expired_button.click()
+    assert [s.scenario_title for s in store.list_sessions()] == ["Recent one"]
+    assert "older than 30 days" in asked[0] and notes.done_note.text() == "Deleted 1 session."
+    assert notes.expired_note.isHidden()
+    notes.delete_recordings_button.click()
+    assert store.recording_count() == 0 and notes.done_note.text() == "Deleted 2 recordings."
+    assert notes.recordings_note.isHidden() and len(store.list_sessions()) == 1  # transcripts stay
+    store.close()
+    services.close()

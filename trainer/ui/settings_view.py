@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from trainer.ui.app_settings import AppSettings, SettingKey
 from trainer.ui.error_banner import ErrorBanner
+from trainer.ui.stored_data_notes import StoredDataNotes
 from trainer.ui.task_worker import TaskRunner
 
 GOES_ON_NEVER = 2  # the spin box's lowest value, shown as "never"; sooner gives no time to think
@@ -191,6 +192,7 @@ class SettingsView(QWidget):
         form.setVerticalSpacing(10)
         self.keep_audio = QCheckBox("Keep recordings of what was said (for replay in Review)")
         self.keep_audio.toggled.connect(lambda v: self._save(SettingKey.AUDIO_RETENTION, v))
+        self.keep_audio.toggled.connect(self._show_stored_notes)
         form.addRow(self.keep_audio)
         self.auto_delete = QCheckBox("Delete old sessions automatically")
         self.auto_delete.toggled.connect(self._retention_toggled)
@@ -201,7 +203,10 @@ class SettingsView(QWidget):
         self.retention_spin.setSuffix(" days")
         self.retention_spin.setMaximumWidth(200)
         self.retention_spin.valueChanged.connect(lambda v: self._save(SettingKey.RETENTION_DAYS, v))
+        self.retention_spin.valueChanged.connect(self._show_stored_notes)
         form.addRow("Delete sessions older than", self.retention_spin)
+        self.stored_notes = StoredDataNotes(getattr(services, "store", None))
+        form.addRow(self.stored_notes)
         self.passphrase_label = QLabel()
         self.passphrase_label.setObjectName("Caption")
         self.passphrase_label.setWordWrap(True)
@@ -234,6 +239,13 @@ class SettingsView(QWidget):
             self.passphrase_label.setText(self._passphrase_text())
         finally:
             self._loading = False
+        self._show_stored_notes()
+
+    def _show_stored_notes(self, *_: Any) -> None:
+        if self._loading or not hasattr(self, "stored_notes"):
+            return
+        days = self.retention_spin.value() if self.auto_delete.isChecked() else None
+        self.stored_notes.show_for(self.keep_audio.isChecked(), days)
 
     def _passphrase_text(self) -> str:
         store = getattr(self.services, "store", None)
@@ -246,6 +258,7 @@ class SettingsView(QWidget):
     def _retention_toggled(self, on: bool) -> None:
         self.retention_spin.setEnabled(on)
         self._save(SettingKey.RETENTION_DAYS, self.retention_spin.value() if on else None)
+        self._show_stored_notes()
 
     def _save(self, key: SettingKey, value: Any) -> None:
         if not self._loading:
@@ -261,6 +274,7 @@ class SettingsView(QWidget):
 
     # ------------------------------------------------------------------ devices and models (workers)
     def refresh(self) -> None:
+        self._show_stored_notes()  # sessions and recordings may have come or gone since
         self.device_status.setText("Looking for sound devices…")
         self.tasks.start(self.services.audio_devices, self.set_devices, self._devices_failed)
         self.tasks.start(self.services.models_table, self.set_models, self._models_failed)
