@@ -8,6 +8,10 @@ import pytest
 
 from trainer import models
 
+ONNX_START = b"\x08\x08\x12\x07" + b"\0" * 60  # how an ONNX file starts (ir_version first); no model
+VOICE_CONFIG = ('{"num_symbols": 256, "num_speakers": 1, "audio": {"sample_rate": 22050}, '
+                '"espeak": {"voice": "en-us"}, "phoneme_id_map": {"a": [1]}}')
+
 
 def test_default_files_are_located_and_verified():
     assert (models.default_asr_dir() / "model.bin").is_file()
@@ -52,17 +56,16 @@ def test_user_models_are_listed_unverified(tmp_path, monkeypatch):
     (tmp_path / "models" / "bigger-client.gguf").write_bytes(b"GGUF" + b"\0" * 100)
     (tmp_path / "models" / "whisper-small").mkdir()
     (tmp_path / "models" / "whisper-small" / "model.bin").write_bytes(b"\0" * 10)
-    (tmp_path / "voices" / "en_GB-alba.onnx").write_bytes(b"\0" * 10)
-    (tmp_path / "voices" / "en_GB-alba.onnx.json").write_text("{}")
-    (tmp_path / "voices" / "lonely.onnx").write_bytes(b"\0")  # no .json: not a voice
+    (tmp_path / "voices" / "en_GB-alba.onnx").write_bytes(ONNX_START)
+    (tmp_path / "voices" / "en_GB-alba.onnx.json").write_text(VOICE_CONFIG)
     monkeypatch.setenv("TRAINER_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("TRAINER_VOICES_DIR", str(tmp_path / "voices"))
     rows = [e.as_row() for e in models.list_models()]
     by_name = {r["name"]: r for r in rows}
     assert by_name["bigger-client"]["verified"] is None and not by_name["bigger-client"]["default"]
     assert by_name["whisper-small"]["kind"] == "asr"
-    assert by_name["en_GB-alba"]["kind"] == "voice"
-    assert "lonely" not in by_name
+    assert by_name["en_GB-alba"]["kind"] == "voice" and by_name["en_GB-alba"]["verified"] is None
+    assert by_name["en_GB-alba"]["problem"] is None
     assert by_name[models.DEFAULT_LLM_NAME]["verified"] is True and by_name[models.DEFAULT_LLM_NAME]["default"]
     assert models.resolve_llm("bigger-client") == tmp_path / "models" / "bigger-client.gguf"
     with pytest.raises(models.ModelError, match="put a .gguf file"):
@@ -116,3 +119,96 @@ def test_a_file_that_is_not_a_voice_is_said_to_be_one(tmp_path):
         resolve_voice(str(fake))
     with pytest.raises(ModelError, match="No voice 'nobody'"):
         resolve_voice("nobody")
+
+
+def broken_user_files(tmp_path, monkeypatch):
+    """The QA tester's files: each a user-added model or voice that cannot be one."""
+    models_folder, voices = tmp_path / "models", tmp_path / "voices"
+    models_folder.mkdir()
+    voices.mkdir()
+    (models_folder / "qa-empty.gguf").write_bytes(b"")
+    (models_folder / "qa-12.gguf").write_bytes(b"hello world!")
+    (voices / "qa-text.onnx").write_text("this is text\n")
+    (voices / "qa-text.onnx.json").write_text(VOICE_CONFIG.replace('"num_symbols": 256, ', ""))
+    (voices / "qa-badjson.onnx").write_bytes(ONNX_START)
+    (voices / "qa-badjson.onnx.json").write_text("{bad")
+    (voices / "qa-lonely.onnx").write_bytes(ONNX_START)
+    monkeypatch.setenv("TRAINER_MODELS_DIR", str(models_folder))
+    monkeypatch.setenv("TRAINER_VOICES_DIR", str(voices))
+    return models_folder, voices
+
+
+def test_files_that_cannot_be_models_are_listed_with_what_is_wrong(tmp_path, monkeypatch):
+    """They were listed as ordinary "not verified (user-added)" models (and a voice
+    without its .onnx.json not at all, so the user could not find it)."""
+    broken_user_files(tmp_path, monkeypatch)
+    rows = {e.name: e for e in models.list_models() if not e.default}
+    assert rows["qa-empty"].problem == "it is empty (0 bytes)"
+    assert "not a GGUF file" in rows["qa-12"].problem
+    assert rows["qa-text"].problem == ('it is not an ONNX model; its qa-text.onnx.json lacks the field '
+                                       '"num_symbols"')
+    assert rows["qa-badjson"].problem == ("its qa-badjson.onnx.json is not valid JSON at line 1 "
+                                          "(Expecting property name enclosed in double quotes)")
+    assert rows["qa-lonely"].problem == "qa-lonely.onnx.json is missing beside it"
+    assert all(e.verified is False and e.as_row()["problem"] for e in rows.values())
+
+
+def test_the_models_command_marks_unusable_files_and_fails(tmp_path, monkeypatch, capsys):
+    from trainer.__main__ import main
+
+    broken_user_files(tmp_path, monkeypatch)
+    assert main(["models"]) == 1
+    out = capsys.readouterr().out
+    assert "qa-empty  0 B  NOT USABLE: it is empty (0 bytes)" in out
+    assert "not verified (user-added)" not in out and "replace or remove them" in out
+
+
+@pytest.mark.parametrize("kind, name, expected", [
+    ("llm", "qa-empty", "qa-empty.gguf cannot be used: it is empty (0 bytes)"),
+    ("llm", "qa-12", 'qa-12.gguf cannot be used: it is not a GGUF file (GGUF files start with the 4 bytes "GGUF")'),
+    ("voice", "qa-text", 'qa-text.onnx cannot be used: it is not an ONNX model; its qa-text.onnx.json lacks the field "num_symbols"'),
+    ("voice", "qa-badjson", "its qa-badjson.onnx.json is not valid JSON at line 1"),
+    ("voice", "qa-lonely", "qa-lonely.onnx.json is missing beside it"),
+])
+def test_choosing_a_broken_file_names_it_and_says_what_to_do(tmp_path, monkeypatch, kind, name, expected):
+    """practice --voice/--llm said "A model could not be loaded: 'num_symbols'" or
+    llama.cpp's "Failed to load model from file", without saying what was wrong."""
+    from trainer.app import ModelChoice, load_models
+
+    models_folder, voices = broken_user_files(tmp_path, monkeypatch)
+    choice = ModelChoice(llm=name) if kind == "llm" else ModelChoice(voice=name, scripted_client=True)
+    with pytest.raises(models.ModelError) as error:
+        load_models(choice, need_speech_input=False)
+    message = str(error.value)
+    assert str(models_folder if kind == "llm" else voices) in message and expected in message
+    assert "Replace or remove" in message and "Settings" in message
+    if kind == "voice":
+        assert f"both files, {name}.onnx and {name}.onnx.json, from the same voice download" in message
+
+
+def test_a_voice_that_passes_the_quick_checks_but_does_not_load_is_named(tmp_path):
+    from trainer.speech.tts import PiperSynthesizer
+
+    (tmp_path / "cut.onnx").write_bytes(ONNX_START)
+    (tmp_path / "cut.onnx.json").write_text(VOICE_CONFIG)
+    with pytest.raises(models.ModelError, match=r"The voice .*cut\.onnx could not be loaded .*Replace or remove"):
+        PiperSynthesizer(tmp_path / "cut.onnx")
+
+
+def test_a_gguf_that_llama_cpp_refuses_is_named(tmp_path):
+    from trainer.client.llama_backend import LlamaBackend
+
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(b"GGUF" + b"\0" * 100)
+    with pytest.raises(models.ModelError) as error:
+        LlamaBackend(cut).count_tokens("x")
+    assert f"The language model {cut} could not be loaded by llama.cpp" in str(error.value)
+    assert "incomplete" in str(error.value) and "Replace or remove" in str(error.value)
+
+
+def test_a_damaged_speech_recognition_folder_is_named(tmp_path):
+    from trainer.speech.asr import WhisperRecognizer
+
+    (tmp_path / "model.bin").write_bytes(b"x")
+    with pytest.raises(models.ModelError, match=f"The speech recognition model {tmp_path} could not be loaded"):
+        WhisperRecognizer(tmp_path)

@@ -7,13 +7,16 @@ loaded; a mismatch is refused with the file's path and how to reinstall.
 
 Users may add their own models: any ``*.gguf`` in ``models/``, a faster-whisper model
 folder (with ``model.bin``) in ``models/``, and Piper voices (``.onnx`` + ``.onnx.json``)
-in ``voices/``. Those are not verified (we have no hash for them) and are listed so.
+in ``voices/``. Those are not verified (we have no hash for them) and are listed so. A
+file that cannot be a model at all (empty, not GGUF or ONNX, a voice without a usable
+.onnx.json) is listed with its problem and refused, with the file's path, when chosen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -58,6 +61,87 @@ class ModelError(Exception):
     """A model is missing or is not the file we expect; the message says what to do."""
 
 
+# --------------------------------------------------------------------------- user files: cheap checks
+# A user-added file has no pinned hash, but some files cannot be models at all: an
+# empty file, a GGUF that does not start with "GGUF", a voice without a usable
+# .onnx.json. These checks read a few bytes and the small JSON, never the model.
+
+GGUF_MAGIC = b"GGUF"
+ONNX_FIRST_BYTE = 0x08  # an ONNX model is a protobuf whose first field is ir_version (tag 1, varint)
+VOICE_CONFIG_FIELDS = ("num_symbols", "num_speakers", "audio.sample_rate", "espeak.voice", "phoneme_id_map")
+"""What piper-tts reads from a voice's .onnx.json without a default."""
+
+LLM_FIX = "Replace or remove the file, or pick another language model in Settings (or with --llm)."
+VOICE_FIX = ("A Piper voice needs both files, NAME.onnx and NAME.onnx.json, from the same voice download. "
+             "Replace or remove them, or pick another voice in Settings (or with --voice).")
+
+
+def _head(path: Path, size: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def llm_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a GGUF model, in plain words; None if it may be one."""
+    try:
+        if path.stat().st_size == 0:
+            return "it is empty (0 bytes)"
+        if _head(path, 4) != GGUF_MAGIC:
+            return 'it is not a GGUF file (GGUF files start with the 4 bytes "GGUF")'
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or error})"
+    return None
+
+
+def voice_problem(path: Path) -> str | None:
+    """Why ``path`` (an .onnx) and its .onnx.json cannot be a Piper voice; None if they may be.
+
+    Both files are checked, so one message names everything there is to fix.
+    """
+    problems = []
+    try:
+        if path.stat().st_size == 0:
+            problems.append("it is empty (0 bytes)")
+        elif _head(path, 1) != bytes([ONNX_FIRST_BYTE]):
+            problems.append("it is not an ONNX model")
+    except OSError as error:
+        problems.append(f"it cannot be read ({error.strerror or error})")
+    config_problem = _voice_config_problem(path.with_suffix(".onnx.json"))
+    if config_problem:
+        problems.append(config_problem)
+    return "; ".join(problems) or None
+
+
+def _voice_config_problem(config: Path) -> str | None:
+    if not config.is_file():
+        return f"{config.name} is missing beside it"
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return f"its {config.name} cannot be read ({getattr(error, 'strerror', None) or error})"
+    if not text.strip():
+        return f"its {config.name} is empty"
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"its {config.name} is not valid JSON at line {error.lineno} ({error.msg})"
+    for field in VOICE_CONFIG_FIELDS:
+        value = values
+        for key in field.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return f'its {config.name} lacks the field "{field}"'
+    return None
+
+
+def unusable_llm(path: Path, problem: str) -> ModelError:
+    return ModelError(f"The language model {path} cannot be used: {problem}. {LLM_FIX}")
+
+
+def unusable_voice(path: Path, problem: str) -> ModelError:
+    return ModelError(f"The voice {path} cannot be used: {problem}. {VOICE_FIX.replace('NAME', path.stem)}")
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     kind: str  # "llm" | "asr" | "voice"
@@ -65,7 +149,8 @@ class ModelEntry:
     path: Path
     size_bytes: int
     default: bool
-    verified: bool | None  # None: no pinned hash (user-added)
+    verified: bool | None  # None: no pinned hash (user-added); False also when ``problem``
+    problem: str | None = None  # why a user-added file cannot be this kind of model
 
     def as_row(self) -> dict:
         return {
@@ -75,6 +160,7 @@ class ModelEntry:
             "size_bytes": self.size_bytes,
             "default": self.default,
             "verified": self.verified,
+            "problem": self.problem,
         }
 
 
@@ -213,10 +299,11 @@ def user_asr_dirs() -> list[Path]:
 
 
 def user_voices() -> list[Path]:
+    """Every ``*.onnx`` in voices/, with or without its .onnx.json (:func:`voice_problem` says)."""
     folder = voices_dir()
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.onnx") if p.is_file() and p.with_suffix(".onnx.json").is_file())
+    return sorted(p for p in folder.glob("*.onnx") if p.is_file())
 
 
 def _dir_size(folder: Path) -> int:
@@ -235,16 +322,21 @@ def list_models() -> list[ModelEntry]:
         except ModelError as error:
             entries.append(ModelEntry(kind, f"{name} ({error})", Path("-"), 0, True, False))
 
+    def user_entry(kind: str, name: str, path: Path, size: int, problem: str | None) -> None:
+        # a file that cannot be a model is still listed, so the user can find it
+        entries.append(ModelEntry(kind, name, path, size, False, False if problem else None, problem))
+
     default_entry("llm", DEFAULT_LLM_NAME, default_llm_path)
     for path in user_llms():
-        entries.append(ModelEntry("llm", path.stem, path, path.stat().st_size, False, None))
+        user_entry("llm", path.stem, path, path.stat().st_size, llm_problem(path))
     default_entry("asr", DEFAULT_ASR_NAME, default_asr_dir)
     for path in user_asr_dirs():
-        entries.append(ModelEntry("asr", path.name, path, _dir_size(path), False, None))
+        user_entry("asr", path.name, path, _dir_size(path), None)
     default_entry("voice", DEFAULT_VOICE_NAME, default_voice_path)
     for path in user_voices():
-        size = path.stat().st_size + path.with_suffix(".onnx.json").stat().st_size
-        entries.append(ModelEntry("voice", path.stem, path, size, False, None))
+        config = path.with_suffix(".onnx.json")
+        size = path.stat().st_size + (config.stat().st_size if config.is_file() else 0)
+        user_entry("voice", path.stem, path, size, voice_problem(path))
     return entries
 
 
@@ -253,12 +345,14 @@ def resolve_llm(choice: str | None) -> Path:
     if not choice or choice in ("default", DEFAULT_LLM_NAME):
         return default_llm_path()
     path = Path(choice)
-    if path.is_file():
-        return path
-    for candidate in user_llms():
-        if candidate.stem == choice or candidate.name == choice:
-            return candidate
-    raise ModelError(f"No language model '{choice}': put a .gguf file in {models_dir()} or give its path.")
+    if not path.is_file():
+        path = next((c for c in user_llms() if c.stem == choice or c.name == choice), None)
+        if path is None:
+            raise ModelError(f"No language model '{choice}': put a .gguf file in {models_dir()} or give its path.")
+    problem = llm_problem(path)
+    if problem:
+        raise unusable_llm(path, problem)
+    return path
 
 
 def resolve_asr(choice: str | None) -> Path:
@@ -279,11 +373,13 @@ def resolve_voice(choice: str | None) -> Path:
     if not choice or choice in ("default", DEFAULT_VOICE_NAME):
         return default_voice_path()
     path = Path(choice)
-    if path.suffix == ".onnx" and path.is_file():
-        return path
-    for candidate in user_voices():
-        if candidate.stem == choice:
-            return candidate
+    found = path if path.suffix == ".onnx" and path.is_file() else next(
+        (c for c in user_voices() if c.stem == choice), None)
+    if found is not None:
+        problem = voice_problem(found)
+        if problem:
+            raise unusable_voice(found, problem)
+        return found
     if path.is_file():  # there, but not a voice: "No voice" would send them looking for it
         raise ModelError(f"{choice} is not a Piper voice: a voice is an .onnx file with its .onnx.json beside it "
                          f"(e.g. from the piper-tts voices), kept in {voices_dir()} or given by its path.")

@@ -31,8 +31,13 @@ def run(args) -> int:
         print(title)
         for e in (e for e in entries if e.kind == kind):
             verified = {True: "sha256 verified", False: "FAILED CHECK", None: "not verified (user-added)"}[e.verified]
+            if e.problem:
+                verified = f"NOT USABLE: {e.problem}"
             default = " [default]" if e.default else ""
             print(f"  {e.name}{default}  {human_size(e.size_bytes)}  {verified}")
             print(f"      {e.path}")
+    if any(e.problem for e in entries):
+        print("\nFiles marked NOT USABLE cannot be models: replace or remove them "
+              "(a Piper voice needs its .onnx and .onnx.json from the same download).")
     print(f"\nAdd your own: *.gguf or faster-whisper folders in {models_dir()}, Piper voices in {voices_dir()}.")
-    return 1 if any(e.verified is False for e in entries) else 0
+    return 1 if any(e.verified is False for e in entries) else 0  # a failed check or an unusable file

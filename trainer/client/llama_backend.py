@@ -16,6 +16,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from trainer.models import LLM_FIX, ModelError, llm_problem, unusable_llm
+
 DEFAULT_CONTEXT_TOKENS = 4096
 DEFAULT_SEED = 1234
 MIN_P = 0.1
@@ -68,15 +70,25 @@ class LlamaBackend:
                         f"Language model not found at {self.model_path}. "
                         "Run 'trainer models' to see which models are installed."
                     )
+                problem = llm_problem(self.model_path)
+                if problem:
+                    raise unusable_llm(self.model_path, problem)
                 from llama_cpp import Llama  # heavy import: only when a model is used
 
-                self._llama = Llama(
-                    model_path=str(self.model_path),
-                    n_ctx=self.n_ctx,
-                    n_threads=self.n_threads,
-                    seed=self.seed,
-                    verbose=False,
-                )
+                try:
+                    self._llama = Llama(
+                        model_path=str(self.model_path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        seed=self.seed,
+                        verbose=False,
+                    )
+                except ValueError as error:  # llama.cpp's "Failed to load model from file: <path>"
+                    raise ModelError(
+                        f"The language model {self.model_path} could not be loaded by llama.cpp: the file may "
+                        "be incomplete (an interrupted download) or damaged, or hold a model type this "
+                        f"llama.cpp cannot run. {LLM_FIX}"
+                    ) from error
             return self._llama
 
     @property

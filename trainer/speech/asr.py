@@ -9,6 +9,8 @@ from typing import Protocol
 
 import numpy as np
 
+from trainer.models import ModelError
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
@@ -41,13 +43,20 @@ class WhisperRecognizer:
 
         self.options = options
         self.model_dir = Path(model_dir)
-        self._model = WhisperModel(
-            str(self.model_dir),
-            device="cpu",
-            compute_type=options.compute_type,
-            cpu_threads=options.cpu_threads,
-            local_files_only=True,
-        )
+        try:
+            self._model = WhisperModel(
+                str(self.model_dir),
+                device="cpu",
+                compute_type=options.compute_type,
+                cpu_threads=options.cpu_threads,
+                local_files_only=True,
+            )
+        except Exception as error:  # a user-added folder: damaged, incomplete or not faster-whisper's
+            raise ModelError(
+                f"The speech recognition model {self.model_dir} could not be loaded ({error}). It must be a "
+                "whole faster-whisper (CTranslate2) model folder. Replace or remove it, or pick another "
+                "speech recognition model in Settings (or with --asr)."
+            ) from error
 
     def transcribe(self, samples: np.ndarray) -> str:
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)

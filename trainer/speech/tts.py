@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from trainer.models import ModelError
 from trainer.speech.pitch import pitch_factor, resample_by
 
 
@@ -41,12 +42,21 @@ class PiperSynthesizer:
     def __init__(self, voice_path: Path):
         from piper import PiperVoice
 
+        from trainer.models import VOICE_FIX, unusable_voice, voice_problem
+
         self.voice_path = Path(voice_path)
-        self._voice = PiperVoice.load(
-            self.voice_path,
-            config_path=self.voice_path.with_suffix(".onnx.json"),
-            download_dir=self.voice_path.parent,
-        )
+        problem = voice_problem(self.voice_path)
+        if problem:
+            raise unusable_voice(self.voice_path, problem)
+        try:
+            self._voice = PiperVoice.load(
+                self.voice_path,
+                config_path=self.voice_path.with_suffix(".onnx.json"),
+                download_dir=self.voice_path.parent,
+            )
+        except Exception as error:  # passed the cheap checks, but piper or onnxruntime refused it
+            raise ModelError(f"The voice {self.voice_path} could not be loaded ({error}); it may be incomplete "
+                             f"or damaged. {VOICE_FIX.replace('NAME', self.voice_path.stem)}") from error
         self.sample_rate = int(self._voice.config.sample_rate)
 
     def synthesize(self, text: str, params: VoiceParams = VoiceParams()) -> np.ndarray:
