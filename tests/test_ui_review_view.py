@@ -528,6 +528,22 @@ def test_review_at_1024_px_keeps_lines_readable(qtbot, fake_services):
     close_window(window, fake_services)
 
 
+def test_review_buttons_keep_their_whole_labels_at_1280_px_and_the_shortcuts_when_room(qtbot, fake_services):
+    # At 1280 x 800 the long labels were kept (the window was wider than 1000 px) though the
+    # transcript pane was not wide enough: "Save as PDF… (Ctrl+Shi" was cut off.
+    window = make_window(qtbot, fake_services)
+    _finish_session(qtbot, window, ["How have the last weeks been?"])
+    review = window.review_view
+    buttons = (review.play_button, review.comment_button, review.pdf_button, review.try_button)
+    for width in (1280, 1700):
+        window.resize(width, 760)
+        qtbot.wait(50)
+        for button in buttons:
+            assert button.width() >= button.fontMetrics().horizontalAdvance(button.text()) + 20, (width, button.text())
+    assert "Ctrl" in review.pdf_button.text()  # at 1700 px there is room for the shortcuts
+    close_window(window, fake_services)
+
+
 @contextmanager
 def _review_of_a_stored_session(qtbot, tmp_path):
     """Review showing a session from a real store (the PDF needs real records)."""

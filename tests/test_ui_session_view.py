@@ -385,6 +385,8 @@ def test_reflections_before_any_question_read_no_questions_not_a_ratio(qtbot):
     qtbot.addWidget(panel)
     panel.add_feedback("reflection_complex", {"utterance_codes": [{"code": "reflection_complex"}]})
     assert panel.ratio_label.text() == "no questions"  # "1.0 : 1" read as if one had been asked
+    label = panel.ratio_label
+    assert label.minimumWidth() >= label.fontMetrics().horizontalAdvance("no questions")  # was cut to "no questio"
     panel.add_feedback("question_open", {"utterance_codes": [{"code": "question_open"}]})
     assert panel.ratio_label.text() == "1.0 : 1"
 

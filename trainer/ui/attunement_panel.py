@@ -11,6 +11,7 @@ from trainer.ui.session_metrics import SessionMetrics, fmt_ms, fmt_percent, fmt_
 RUNNING_TIP = (f"Each new answer counts {DEFAULT_WEIGHTS.running_alpha:.0%} and the turns before it the rest, "
                "so this follows how you are doing now; the session summary gives the plain mean.")
 NO_TIMING = "—"
+NO_QUESTIONS = "no questions"  # the ratio before the first question
 TEXT_MODE_TIP = "Talk share and latency come from speech timings; typed replies have none."
 NO_TIMING_TIP = "No speech timing for this yet."
 
@@ -52,7 +53,8 @@ class AttunementPanel(QFrame):
         self.latency_label = QLabel("—")
         self.median_label = QLabel("—")
         for value in (self.ratio_label, self.open_label, self.talk_label, self.latency_label, self.median_label):
-            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("10.0 : 1"))  # wrap rather than clip
+            widest = max(value.fontMetrics().horizontalAdvance(text) for text in ("10.0 : 1", NO_QUESTIONS))
+            value.setMinimumWidth(widest)  # wrap rather than clip ("no questio" was cut off)
         form.addRow(SUMMARY_LABELS["reflection_to_question"], self.ratio_label)
         form.addRow("Open questions", self.open_label)
         form.addRow("Your share of talk", self.talk_label)
@@ -90,7 +92,7 @@ class AttunementPanel(QFrame):
         if m.nudge:
             self.nudge_label.setText(m.nudge)
         # Reflections and no question yet: "2.0 : 1" read as if one question had been asked.
-        self.ratio_label.setText("no questions" if m.reflections and not m.questions
+        self.ratio_label.setText(NO_QUESTIONS if m.reflections and not m.questions
                                  else fmt_ratio(m.reflection_to_question))
         self.open_label.setText(fmt_percent(m.percent_open_questions))
         timing_labels = (self.talk_label, self.latency_label, self.median_label)

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -124,6 +124,8 @@ class ReviewView(QWidget):
         left.setChildrenCollapsible(False)
         self.left_splitter = left
         transcript = QWidget()
+        self.transcript_pane = transcript
+        transcript.installEventFilter(self)
         left_layout = QVBoxLayout(transcript)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -204,11 +206,25 @@ class ReviewView(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        short = self.width() < NARROW_BELOW  # the shortcuts stay in the menus and tooltips
-        for key, button in (("play", self.play_button), ("comment", self.comment_button), ("try", self.try_button),
-                            ("pdf", self.pdf_button)):
+        self.table.setColumnHidden(NOTES_COLUMN, self.width() < NARROW_BELOW)  # notes then show as the line's tooltip
+        self._fit_button_labels()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.transcript_pane and event.type() == QEvent.Type.Resize:
+            self._fit_button_labels()  # the pane also changes width when the splitter moves
+        return False
+
+    def _fit_button_labels(self) -> None:
+        """Long labels (with their shortcuts) only when all four fit beside each other: by the
+        window's width alone, "Save as PDF… (Ctrl+Shift+S)" was cut off at 1280 × 800."""
+        buttons = (("play", self.play_button), ("comment", self.comment_button), ("pdf", self.pdf_button),
+                   ("try", self.try_button))
+        padding = 44  # the style sheet's 14 px each side, the border, and the layout's spacing
+        needed = sum(button.fontMetrics().horizontalAdvance(BUTTON_LABELS[key][0]) + padding
+                     for key, button in buttons)
+        short = needed > self.transcript_pane.width()  # the shortcuts stay in the menus and tooltips
+        for key, button in buttons:
             button.setText(BUTTON_LABELS[key][1 if short else 0])
-        self.table.setColumnHidden(NOTES_COLUMN, short)  # notes then show as the line's tooltip
 
     # ------------------------------------------------------------------ loading
     def show_live(self, session: Any, lines: list[TranscriptLine], summary: dict | None, live: bool,
