@@ -72,6 +72,19 @@ def test_a_session_too_short_to_judge_and_a_try_still_unanswered_stay_out(qtbot,
     view.tasks.wait_all()
 
 
+def test_an_interrupted_session_without_a_summary_is_said_to_be_left_out_of_the_charts(qtbot, fake_services):
+    import dataclasses
+
+    store = fake_services.store
+    interrupted = store.sessions["s2"]
+    assert interrupted.info.interrupted
+    store.sessions["s2"] = dataclasses.replace(interrupted, summary=None)  # as a real one has
+    view = _loaded_view(qtbot, fake_services)
+    assert view.table.rowCount() == 3 and view.attunement_chart.point_count() == 2
+    assert view.status_label.text() == "3 sessions · not in the charts: 1 interrupted (no summary)"
+    view.tasks.wait_all()
+
+
 def test_delete_asks_first(qtbot, fake_services):
     view = _loaded_view(qtbot, fake_services)
     asked = []

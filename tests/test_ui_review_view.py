@@ -613,3 +613,17 @@ def test_a_session_just_finished_shows_when_it_was_practised(qtbot):
     session = SimpleNamespace(session_id="s9", scenario=None, started_at=dt.datetime(2026, 11, 29, 9, 30))
     review.show_live(session, lines_from_stored([{"index": 0, "client_text": "Hello."}]), {}, live=False)
     assert review.subtitle_label.text() == "2026-11-29 09:30 · 0 answers"  # as one opened from History
+
+
+def test_review_of_an_interrupted_session_says_no_summary_will_come(qtbot):
+    from types import SimpleNamespace
+
+    from trainer.ui.summary_panel import INTERRUPTED_NOTE
+
+    review = ReviewView(SimpleNamespace(store=None))
+    qtbot.addWidget(review)
+    info = SimpleNamespace(id="s1", scenario_title="Exam stress", started_at=dt.datetime(2026, 11, 7, 18, 0),
+                           interrupted=True)
+    review.show_stored(SimpleNamespace(info=info, turns=[], summary=None, settings={}, comments=[]))
+    texts = [label.text() for label in review.summary_panel.findChildren(QLabel)]
+    assert INTERRUPTED_NOTE in texts and "The summary appears when a session ends." not in texts

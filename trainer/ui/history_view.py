@@ -174,6 +174,9 @@ class HistoryView(QWidget):
         # One or two answers are too few to judge (the summary gives them no bands): a
         # single reflection charted as 100 % complex swung the trend.
         charted = [(i, s) for i, s in sessions if not _too_short(s)]
+        # An interrupted session has no summary to chart: said in the status, not a silent gap.
+        unfinished = sum(1 for i, s in charted if not s and getattr(i, "interrupted", False))
+        charted = [(i, s) for i, s in charted if s or not getattr(i, "interrupted", False)]
         self.ratio_chart.set_values([summary_value(s, "reflection_to_question") for _, s in charted])
         # the summary gives percentages as 0-100
         self.complex_chart.set_values([summary_value(s, "percent_complex_reflections") for _, s in charted])
@@ -181,12 +184,14 @@ class HistoryView(QWidget):
             (float(i.mean_attunement) if getattr(i, "mean_attunement", None) is not None
              else summary_value(s, "mean_attunement")) for i, s in charted
         ])
-        count, tries, short = len(sessions), len(self.rows) - len(sessions), len(sessions) - len(charted)
+        count, tries = len(sessions), len(self.rows) - len(sessions)
+        short = len(sessions) - len(charted) - unfinished
         text = f"{count} session{'s' if count != 1 else ''}"
         if tries:
             text += f" and {tries} tr{'ies' if tries != 1 else 'y'} again"
         left_out = (["tries again"] if tries else []) + (
-            [f"{short} session{'s' if short != 1 else ''} under {MIN_TURNS_FOR_ADVICE} answers"] if short else [])
+            [f"{short} session{'s' if short != 1 else ''} under {MIN_TURNS_FOR_ADVICE} answers"] if short else []) + (
+            [f"{unfinished} interrupted (no summary)"] if unfinished else [])
         if left_out:
             text += " · not in the charts: " + ", ".join(left_out)
         self.status_label.setToolTip(text)  # also in full when the window is narrow

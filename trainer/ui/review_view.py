@@ -287,7 +287,7 @@ class ReviewView(QWidget):
             self._add_row(line)
         self.table.resizeRowsToContents()
         self._show_session_comments()
-        self.summary_panel.set_summary(summary, timing=timing)
+        self.summary_panel.set_summary(summary, timing=timing, interrupted=bool(getattr(info, "interrupted", False)))
         self.status_label.setText("")
         # No way to put the client back (no source of snapshots): say so plainly.
         self.try_note.setVisible(bool(lines) and not self.session_live and self.branch_source is None

@@ -25,6 +25,8 @@ BANDED_ROWS = tuple((key, SUMMARY_LABELS[key], kind, threshold, higher_is_better
 MITI_ROWS = BANDED_ROWS[:3]
 TIMING_KEYS = ("talk_share", "median_latency_ms")
 NO_TIMING_TIP = "Typed replies have no speech timings, so talk share and latency aren't measured."
+INTERRUPTED_NOTE = ("This session stopped before it was ended (the app closed or failed), so it has no "
+                    "summary. Each answer's code and feedback are in the transcript.")
 
 
 def _value(entry: Any) -> tuple[float | None, str | None]:
@@ -111,15 +113,16 @@ class SummaryPanel(QScrollArea):
         label.setObjectName("SummaryText")
         self._layout.addWidget(label)
 
-    def set_summary(self, summary: dict | None, timing: bool = True) -> None:
+    def set_summary(self, summary: dict | None, timing: bool = True, interrupted: bool = False) -> None:
         """``timing`` False (a typed session): talk share and latency have no audio behind
-        them, so they show a dash instead of a made-up 0% / 0 ms."""
+        them, so they show a dash instead of a made-up 0% / 0 ms. ``interrupted``: the
+        session stopped without ending, so no summary will ever come."""
         self._clear()
         title = QLabel("Session summary")
         title.setObjectName("PanelTitle")
         self._layout.addWidget(title)
         if not summary:
-            note = QLabel("The summary appears when a session ends.")
+            note = QLabel(INTERRUPTED_NOTE if interrupted else "The summary appears when a session ends.")
             note.setObjectName("Placeholder")
             note.setWordWrap(True)
             self._layout.addWidget(note)
