@@ -562,3 +562,68 @@ def test_wait_typed_while_the_client_answers_is_refused(scenario):
     assert session.hold_silence()  # now there is a silence to hold
     session.end()
     assert session.wait_ended(5)
+
+
+class FullDiskRecorder(FakeRecorder):
+    """Stores the opening line, then the disk is full (or, with ``error``, something else)."""
+
+    def __init__(self, error: Exception | None = None):
+        super().__init__()
+        self.error = error or RuntimeError("database or disk is full")
+
+    def add_turn(self, session_id, turn):
+        if turn["index"] >= 1:
+            raise self.error
+        super().add_turn(session_id, turn)
+
+    def finish_session(self, session_id, summary):
+        raise self.error
+
+
+def _typed_turns(session, log, texts):
+    session.start()
+    for number, text in enumerate(texts, 1):
+        assert session.wait_for_listening(5)
+        session.submit_text(text)
+        assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == number)
+    session.end()
+    assert session.wait_ended(5)
+
+
+def test_save_failures_are_told_once_as_sentences_with_what_was_not_saved(scenario, caplog):
+    session, log = text_session(scenario, recorder=FullDiskRecorder())
+    _typed_turns(session, log, ["You sound worn out.", "It has been a lot."])
+    errors = [(e.message, e.hint) for e in log.of(ev.ErrorOccurred)]
+    assert errors[:2] == [("Turn 1 could not be saved: database or disk is full.", "Practice continues."),
+                          ("Turn 2 could not be saved: database or disk is full.", "Practice continues.")]
+    message, hint = errors[2]
+    assert message == "The session could not be stored: database or disk is full."
+    assert "2 turns (1 and 2) and the summary" in hint and "in memory only" in hint
+    assert session.summary == {"turns": 2}  # still there to be shown
+    # the terminal prints the event; an ERROR log line as well printed every failure twice
+    assert not [r for r in caplog.records if r.name == "trainer.session" and r.levelname == "ERROR"]
+
+
+def test_a_removed_data_folder_says_nothing_of_the_session_is_stored(scenario):
+    from trainer.storage.errors import DataFolderGoneError
+
+    gone = DataFolderGoneError("The data folder /x was removed while trainer was using it.")
+    session, log = text_session(scenario, recorder=FullDiskRecorder(gone))
+    _typed_turns(session, log, ["You sound worn out."])
+    message, hint = [(e.message, e.hint) for e in log.of(ev.ErrorOccurred)][-1]
+    assert message.startswith("The session could not be stored: The data folder /x was removed")
+    assert hint.startswith("Nothing of this session is stored")
+
+
+def test_turns_that_failed_to_save_are_listed_at_the_end_when_the_rest_is_stored(scenario):
+    class OneTurnLost(FakeRecorder):
+        def add_turn(self, session_id, turn):
+            if turn["index"] == 1:
+                raise RuntimeError("disk I/O error")
+            super().add_turn(session_id, turn)
+
+    session, log = text_session(scenario, recorder=OneTurnLost())
+    _typed_turns(session, log, ["You sound worn out.", "It has been a lot."])
+    assert [(e.message, e.hint) for e in log.of(ev.ErrorOccurred)][-1] == (
+        "Not saved: turn 1.", "The rest of the session and its summary are stored.")
+    assert session.recorder.finished["s1"] == {"turns": 2}

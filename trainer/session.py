@@ -203,6 +203,7 @@ class Session:
         self.summary: dict | None = None
         self.opening_text = ""
         self.jobs_done = 0  # trainee turns handled (completed or dropped)
+        self._unsaved_turns: list[int] = []  # turns the recorder failed to store
 
         self._listeners: list[Callable[[ev.Event], None]] = []
         self._jobs: "queue.Queue[_Utterance | None]" = queue.Queue()
@@ -279,7 +280,8 @@ class Session:
                     self.scenario.id, self.scenario.title, dict(self.options.models), settings)
                 log.info("session %s started: %s, %s input", self.session_id, self.scenario.id, self._input_mode)
             except Exception as error:  # storage problems must not stop practice
-                self._error(f"This session cannot be saved: {error}", "Practice continues; nothing will be stored.")
+                self._save_failed(f"This session cannot be saved: {_sentence(error)}",
+                                  "Practice continues; nothing will be stored.")
                 self.recorder = None
         worker = threading.Thread(target=self._worker_loop, name="turn-worker", daemon=True)
         self._threads.append(worker)
@@ -420,6 +422,12 @@ class Session:
     def _error(self, message: str, hint: str = "", fatal: bool = False) -> None:
         log.error("%s %s", message, hint)
         self._emit(ev.ErrorOccurred(time.monotonic(), message, hint, fatal))
+
+    def _save_failed(self, message: str, hint: str) -> None:
+        """A storage failure: told once, through the event (the terminal and the window show
+        it); only logged at info level, or the terminal printed it twice."""
+        log.info("%s %s", message, hint)
+        self._emit(ev.ErrorOccurred(time.monotonic(), message, hint, False))
 
     def _clock(self) -> float:
         """Session time in seconds: audio-stream time when a microphone runs."""
@@ -786,7 +794,9 @@ class Session:
         try:
             self.recorder.add_turn(self.session_id, record)
         except Exception as error:
-            self._error(f"Turn {record['index']} could not be saved: {error}", "Practice continues.")
+            self._unsaved_turns.append(record["index"])
+            self._save_failed(f"Turn {record['index']} could not be saved: {_sentence(error)}",
+                              "Practice continues.")
 
     def _finish(self) -> None:
         self._client_busy.clear()
@@ -806,12 +816,43 @@ class Session:
                 else:
                     self.recorder.finish_session(self.session_id, self.summary)
             except Exception as error:
-                self._error(f"The session summary could not be saved: {error}")
+                self._save_failed(f"The session could not be stored: {_sentence(error)}",
+                                  self._unsaved_text(lost_all=getattr(error, "session_lost", False)))
+            else:
+                if self._unsaved_turns:
+                    self._save_failed(f"Not saved: {_turns_text(self._unsaved_turns)}.",
+                                      "The rest of the session and its summary are stored.")
         self._asr_pool.shutdown(wait=False, cancel_futures=True)
         self._set_state(TurnState.ENDED)
         self._emit(ev.SessionEnded(time.monotonic(), self.summary))
         self._idle_after_turn.set()
         self._ended.set()
+
+
+    def _unsaved_text(self, lost_all: bool) -> str:
+        """What is missing from the store after the summary failed to save."""
+        if lost_all:
+            return "Nothing of this session is stored: what is on screen is the only copy."
+        turns = f"{_turns_text(self._unsaved_turns)} and " if self._unsaved_turns else ""
+        return f"Not saved: {turns}the summary; they are in memory only and are lost when you close it."
+
+
+def _sentence(error: BaseException) -> str:
+    """An error's message as a sentence, so a hint can follow it."""
+    text = str(error).strip() or type(error).__name__
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _turns_text(indices: list[int]) -> str:
+    """'turn 2', '3 turns (2, 3 and 5)', "the client's opening line, turn 1"."""
+    opening = ["the client's opening line"] if 0 in indices else []
+    turns = [i for i in indices if i != 0]
+    if len(turns) == 1:
+        opening.append(f"turn {turns[0]}")
+    elif turns:
+        numbers = ", ".join(str(i) for i in turns[:-1]) + f" and {turns[-1]}"
+        opening.append(f"{len(turns)} turns ({numbers})")
+    return ", ".join(opening)
 
 
 class _VoiceThread(threading.Thread):
