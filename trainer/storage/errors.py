@@ -11,6 +11,13 @@ class StoreError(Exception):
     """The session store cannot be used as asked (bad file, unknown session, ...)."""
 
 
+class DataFolderGoneError(StoreError):
+    """The data folder (or its database file) was removed while the store was open: what
+    was written since then went into a deleted file, so the session is not stored."""
+
+    session_lost = True  # read by the engine, which does not import the store
+
+
 class SessionNotFoundError(StoreError):
     """No session with the given id (or no sessions at all for ``"last"``)."""
 

@@ -61,8 +61,10 @@ def find_key_info(conn: sqlite3.Connection, paths: DataPaths) -> KeyInfo:
 
 def unlock_sealer(conn: sqlite3.Connection, paths: DataPaths, passphrase: str | None) -> Sealer:
     if not is_encrypted(conn):
-        # A pending key file here is from a first encryption that never committed.
-        paths.pending_key_file.unlink(missing_ok=True)
+        # A pending key file here is from a first encryption that never committed. (Only
+        # if there is one: unlinking a missing file fails too on a read-only mount.)
+        if paths.pending_key_file.exists():
+            paths.pending_key_file.unlink()
         return PlainSealer()
     info = find_key_info(conn, paths)
     if passphrase is None:

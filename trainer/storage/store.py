@@ -7,6 +7,7 @@ method is synchronous and short. See docs/privacy.md for what is stored and how.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import sqlite3
@@ -29,9 +30,19 @@ from trainer.storage.codec import (
     to_json_bytes,
 )
 from trainer.storage.crypto import AesGcmSealer, ScryptParams, Sealer, unlock
-from trainer.storage.db import checkpoint, get_meta, open_connection, open_leftover_log_read_only
+from trainer.storage.db import (
+    checkpoint,
+    get_meta,
+    open_connection,
+    open_error,
+    open_leftover_log_read_only,
+    open_read_only,
+    read_only_reason,
+    storage_problem,
+)
 from trainer.storage.errors import (
     AudioDataError,
+    DataFolderGoneError,
     DataIntegrityError,
     ReadOnlySessionError,
     SessionNotFoundError,
@@ -41,7 +52,7 @@ from trainer.storage.liveness import process_alive, this_host
 from trainer.storage.paths import DataPaths, passphrase_from_env, resolve_data_dir
 from trainer.storage.records import SessionInfo, StoredSession
 from trainer.storage.retention import expired_session_ids, from_iso, now_utc, to_iso, validate_retention_days
-from trainer.storage.schema import migrate
+from trainer.storage.schema import SCHEMA_VERSION, check_compatible, migrate
 from trainer.storage.sealed import PLAINTEXT_SETTINGS, TURN_FIELDS, TURN_KEYS, aad
 
 AUDIO_ROLES = ("trainee", "client")
@@ -54,6 +65,8 @@ _ACTIVE_HERE_LOCK = threading.Lock()
 
 _SETTING_DEFAULTS: dict[str, Any] = {"audio_retention": False, "retention_days": None}
 
+log = logging.getLogger(__name__)
+
 
 class SessionStore:
     """Sessions, turns, audio, settings and supervisor comments of one data folder."""
@@ -64,10 +77,13 @@ class SessionStore:
         conn: sqlite3.Connection,
         sealer: Sealer,
         kdf_params: ScryptParams | None = None,
+        read_only: str | None = None,
     ) -> None:
         """Use :meth:`open`."""
         self.paths = paths
+        self.read_only = read_only  # why nothing can be written, or None
         self._conn: sqlite3.Connection | None = conn
+        self._file_id = _file_id(paths.db_file)  # to notice the folder being removed
         self._sealer = sealer
         self._kdf_params = kdf_params
         self._lock = threading.RLock()
@@ -83,6 +99,7 @@ class SessionStore:
         *,
         kdf_params: ScryptParams | None = None,
         use_env: bool = True,
+        read_only_ok: bool = False,
     ) -> "SessionStore":
         """Open (creating if needed) the store in ``data_dir``.
 
@@ -92,6 +109,8 @@ class SessionStore:
         file, newer schema), ``PassphraseRequiredError`` or ``WrongPassphraseError``;
         in every error case nothing is changed. ``kdf_params`` sets the scrypt cost of
         a new key (tests use a low one); ``use_env=False`` ignores the environment.
+        A read-only data folder raises ``StoreError`` saying so, unless ``read_only_ok``:
+        then its sessions can be read (``read_only`` holds the reason) but not changed.
         """
         if passphrase is None and use_env:
             passphrase = passphrase_from_env()
@@ -100,6 +119,11 @@ class SessionStore:
             paths.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"Cannot create the data folder {paths.data_dir}: {exc}") from exc
+        reason = read_only_reason(paths.data_dir, paths.db_file)
+        if reason is not None:
+            if not read_only_ok:
+                raise StoreError(reason)
+            return cls._open_read_only(paths, passphrase, reason)
         # A wrong or missing passphrase must leave every file as it was, even with a
         # write-ahead log left over by a crash (see open_leftover_log_read_only).
         checked = _unlock_read_only(paths, passphrase)
@@ -117,10 +141,31 @@ class SessionStore:
             store = cls(paths, conn, sealer, kdf_params)
             if passphrase is not None and not sealer.encrypted:
                 store.set_passphrase(passphrase)
+        except sqlite3.OperationalError as exc:  # e.g. the disk is full: no traceback
+            conn.close()
+            raise open_error(paths.db_file, exc) from exc
         except BaseException:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def _open_read_only(cls, paths: DataPaths, passphrase: str | None, reason: str) -> "SessionStore":
+        """The store of a read-only folder, for reading; ``StoreError(reason)`` if there is
+        nothing to read or it would need writing (an older schema)."""
+        conn = open_read_only(paths.db_file) if paths.db_file.exists() else None
+        if conn is None:
+            raise StoreError(reason)
+        try:
+            if check_compatible(conn, paths.db_file) != SCHEMA_VERSION:
+                raise StoreError(reason)
+            return cls(paths, conn, keys.unlock_sealer(conn, paths, passphrase), read_only=reason)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(reason) from exc
+        except BaseException:
+            conn.close()
+            raise
 
     @property
     def encrypted(self) -> bool:
@@ -139,9 +184,16 @@ class SessionStore:
                 _ACTIVE_HERE.difference_update(self._writing)
             self._writing.clear()
             try:
-                checkpoint(self._conn)
+                if self.read_only is None:
+                    checkpoint(self._conn)
+            except sqlite3.Error as exc:
+                # Nothing is lost: the log keeps every commit and the next open folds it in.
+                log.debug("checkpoint on closing %s failed: %s", self.paths.db_file, exc)
             finally:
-                self._conn.close()
+                try:
+                    self._conn.close()
+                except sqlite3.Error as exc:
+                    log.debug("closing %s failed: %s", self.paths.db_file, exc)
                 self._conn = None
 
     def __enter__(self) -> "SessionStore":
@@ -157,17 +209,34 @@ class SessionStore:
             raise StoreError("The session store is closed.")
         return self._conn
 
+    def _check_writable(self) -> None:
+        """Refuse a write that cannot be kept: read-only store, or its folder removed
+        (SQLite would go on writing into the deleted file and lose it all on closing)."""
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
+        if _file_id(self.paths.db_file) != self._file_id:
+            raise DataFolderGoneError(
+                f"The data folder {self.paths.data_dir} (or its database file) was removed while "
+                "trainer was using it, so what was written since it was opened is not stored.")
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._db
-        conn.execute("BEGIN IMMEDIATE")
+        self._check_writable()
         try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:  # a full disk or a read-only folder, said plainly
+            problem = storage_problem(self.paths.data_dir, exc)
+            if problem is None:
+                raise
+            raise StoreError(problem) from exc
 
     def _seal(self, value: Any, table: str, column: str, *identity: object) -> bytes:
         return self._sealer.seal(to_json_bytes(value), aad(table, column, *identity))
@@ -606,6 +675,7 @@ class SessionStore:
     def set_passphrase(self, new_passphrase: str) -> None:
         """Encrypt an unencrypted folder (existing data included) under ``new_passphrase``."""
         with self._lock:
+            self._check_writable()
             if self._sealer.encrypted:
                 raise StoreError("This data folder already has a passphrase; change it instead.")
             self._refuse_while_recording("set a passphrase")
@@ -617,6 +687,7 @@ class SessionStore:
         ``WrongPassphraseError`` (nothing changed) if ``old_passphrase`` is wrong.
         """
         with self._lock:
+            self._check_writable()
             self._refuse_while_recording("change the passphrase")
             if not self._sealer.encrypted:
                 raise StoreError("This data folder has no passphrase yet; set one instead.")
@@ -749,6 +820,15 @@ class SessionStore:
                 (original_id, original_id),
             ).fetchall()
         return [row[0] for row in rows]
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` is now (device, inode), or None if it is gone."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _unlock_read_only(paths: DataPaths, passphrase: str | None) -> Sealer | None:
