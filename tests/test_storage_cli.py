@@ -318,3 +318,54 @@ def test_an_empty_data_folder_variable_is_refused_not_read_as_the_default(monkey
     assert run_cli("sessions", "list") == 1
     assert "TRAINER_DATA_DIR is set but empty" in capsys.readouterr().err
     assert run_cli("privacy") == 1
+
+
+def test_a_read_only_folder_still_lists_shows_and_exports(data, tmp_path, monkeypatch, capsys) -> None:
+    from trainer.storage import db
+
+    folder, sid = data
+    monkeypatch.setattr(db, "folder_writable", lambda path: False)  # as a read-only mount (root ignores chmod)
+    assert run_cli("sessions", "list", "--data-dir", str(folder)) == 0
+    out, err = capsys.readouterr()
+    assert sid in out and f"note: {folder} cannot be written to (read-only)" in err
+    assert run_cli("sessions", "show", "last", "--data-dir", str(folder)) == 0
+    assert SECRET_PHRASE in capsys.readouterr().out
+    assert run_cli("export", "last", "--json", str(tmp_path / "s.json"), "--data-dir", str(folder)) == 0
+    assert (tmp_path / "s.json").exists()
+    capsys.readouterr()
+    assert run_cli("sessions", "retention", "30", "--data-dir", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert f"The data folder {folder} is read-only" in err and "cannot be read" not in err
+
+
+def test_a_json_export_on_a_full_disk_names_the_file_and_leaves_nothing(data, tmp_path, monkeypatch, capsys) -> None:
+    import errno
+    import os
+
+    from trainer.storage import export_json
+
+    class FullDisk:
+        def __init__(self, fd, *args, **kwargs):
+            os.close(fd)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    folder, _ = data
+    monkeypatch.setattr(export_json.os, "fdopen", FullDisk)
+    target = tmp_path / "s.json"
+    assert run_cli("export", "last", "--json", str(target), "--data-dir", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert f"Cannot write {target}: the disk is full." in err and "[Errno" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data"]  # no partial file
+
+
+def test_an_empty_list_ends_with_a_newline(tmp_path, capsys) -> None:
+    assert run_cli("sessions", "list", "--data-dir", str(tmp_path / "new")) == 0
+    assert capsys.readouterr().out == "No stored sessions.\n"

@@ -105,7 +105,7 @@ def run(args) -> int:
         pass
     session.end()
     session.wait_ended(30)
+    printer.print_summary(session.summary or {})  # kept in memory: shown even if storing failed
     if store is not None:
         store.close()
-    printer.print_summary(session.summary or {})
     return 0

@@ -9,6 +9,7 @@ and ``TRAINER_PACKAGE_PASSPHRASE`` (supervision packages).
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
 import sys
@@ -148,26 +149,35 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def open_store_asking(data_dir: Path | None) -> tuple[SessionStore, str | None]:
+def open_store_asking(data_dir: Path | None, read_only_ok: bool = False) -> tuple[SessionStore, str | None]:
     """The store, asking for the passphrase on a terminal if it is encrypted; also returns
     the passphrase typed, if any. Without a terminal the ``PassphraseRequiredError`` stands
-    (its message names the environment variable)."""
+    (its message names the environment variable). ``read_only_ok``: a read-only data
+    folder is opened for reading (see ``SessionStore.open``)."""
     try:
-        return SessionStore.open(data_dir), None
+        return SessionStore.open(data_dir, read_only_ok=read_only_ok), None
     except PassphraseRequiredError:
         if not sys.stdin.isatty():
             raise
         passphrase = _ask("Passphrase: ", PASSPHRASE_ENV)
-        return SessionStore.open(data_dir, passphrase), passphrase
+        return SessionStore.open(data_dir, passphrase, read_only_ok=read_only_ok), passphrase
+
+
+# Commands that only read, and so also work on a read-only data folder.
+READING_COMMANDS = ("sessions-list", "sessions-show", "export")
 
 
 def _open_store(args: argparse.Namespace) -> SessionStore:
     try:
-        store, passphrase = open_store_asking(args.data_dir)
+        store, passphrase = open_store_asking(args.data_dir, args.storage_command in READING_COMMANDS)
     except PassphraseRequiredError as error:  # no terminal to ask on: a usage problem, exit 2
         raise CommandError(str(error), 2) from None
     if passphrase:
         args.opened_with_passphrase = passphrase  # `passphrase change` need not ask for it again
+    if store.read_only is not None:
+        print(f"note: {store.paths.data_dir} cannot be written to (read-only); its sessions are "
+              "shown as stored, and nothing can be changed there.", file=sys.stderr)
+        return store  # retention cannot delete anything here; it runs when the folder is writable
     apply_retention_quietly(store)
     return store
 
@@ -369,6 +379,16 @@ def _export(store: SessionStore, args: argparse.Namespace) -> None:
     if args.json and str(args.json) == "-":  # to standard output, as "-" means for most tools
         print(export_text(session))
         return
+    try:
+        _write_export(store, session, args)
+    except OSError as error:  # was a bare "[Errno 28] No space left on device"
+        if error.errno == errno.ENOSPC:
+            raise CommandError(f"Cannot write {target}: the disk is full. Nothing was written; "
+                               "free some space, or choose a place on another disk.") from error
+        raise CommandError(f"Cannot write {target}: {error.strerror or error}.") from error
+
+
+def _write_export(store: SessionStore, session: StoredSession, args: argparse.Namespace) -> None:
     if args.json:
         export_json(session, args.json)
         print(f"Wrote {args.json} (plain JSON, not encrypted).")
