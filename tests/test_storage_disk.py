@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -188,3 +189,33 @@ def test_typed_practice_on_a_full_disk_still_shows_the_summary(tmp_path: Path, m
     assert "Not saved: the client's opening line, turn 1 and the summary" in out and "in memory only" in out
     assert "Session summary" in out.split("The session could not be stored")[1]
     assert "Traceback" not in err and "ERROR" not in err
+
+
+def test_the_demo_on_a_full_disk_shows_the_summary_and_says_each_problem_once(tmp_path, monkeypatch, capsys) -> None:
+    import trainer.demo
+    from trainer import events as ev
+    from trainer.__main__ import main
+    from trainer.cli import demo
+
+    def run_demo(scenario, models, lines, *, recorder, listeners, **_):
+        sid = recorder.start_session("s", "S", {})
+        try:
+            recorder.add_turn(sid, make_turn(1))
+        except StoreError as error:
+            problem = ev.ErrorOccurred(0.0, f"Turn 1 could not be saved: {error}", "Practice continues.", False)
+            for listener in listeners:
+                listener(problem)
+        return {"summary": {"mean_attunement": 50}, "word_error_rate": 0.0, "median_timings_ms": {},
+                "problems": [f"{problem.message} {problem.hint}", "No speech was heard in line 3; it was skipped."]}
+
+    monkeypatch.setattr(demo, "open_store_or_fail",
+                        lambda save: failing(open_store(tmp_path), "INSERT INTO turns", "wal_checkpoint"))
+    monkeypatch.setattr(demo, "load_models_or_fail",
+                        lambda args, need_speech_input, quiet: SimpleNamespace(synthesizer=None))
+    monkeypatch.setattr(trainer.demo, "synthesized_lines", lambda lines, synthesizer: [])
+    monkeypatch.setattr(trainer.demo, "run_demo", run_demo)
+    assert main(["demo", "--scenario", "burnout-nurse"]) == 0  # the close() traceback came after
+    out, err = capsys.readouterr()
+    assert out.count("could not be saved") + err.count("could not be saved") == 1  # a "!" line, not a note too
+    assert "! Turn 1 could not be saved: The disk holding the data folder" in out and "Session summary" in out
+    assert "note: No speech was heard in line 3" in err and "Traceback" not in err

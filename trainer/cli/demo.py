@@ -39,6 +39,20 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+class _ShownProblems:
+    """The problems the transcript has already shown (as "!" lines), so they are not
+    repeated as notes at the end."""
+
+    def __init__(self) -> None:
+        self.problems: set[str] = set()
+
+    def note(self, event) -> None:
+        from trainer.events import ErrorOccurred
+
+        if isinstance(event, ErrorOccurred):
+            self.problems.add(f"{event.message} {event.hint}".strip())
+
+
 def run(args) -> int:
     from trainer.app import make_speaker, parse_device
     from trainer.audio.capture import AudioFileError
@@ -48,6 +62,7 @@ def run(args) -> int:
     from trainer.terminal import TranscriptPrinter
 
     store = None
+    shown = _ShownProblems()
     try:
         scenario = load_scenario_or_fail(args.scenario)
         lines = recorded_lines(args.trainee_audio) if args.trainee_audio else None
@@ -61,7 +76,7 @@ def run(args) -> int:
             None if args.output_device == "default" else parse_device(args.output_device))
         speaker = make_speaker(device, pace_null=args.realtime)
         printer = None if args.json else TranscriptPrinter(scenario)
-        listeners = [printer] if printer is not None else []
+        listeners = [] if printer is None else [printer, shown.note]
         record = run_demo(scenario, models, lines, speaker=speaker, pace=args.realtime,
                           recorder=store, listeners=listeners, seed=args.seed)
     except (CommandError, DemoError, AudioFileError) as error:
@@ -74,7 +89,8 @@ def run(args) -> int:
         if store is not None:
             store.close()  # checkpoints the write-ahead log into the (encrypted) db
     for problem in record.get("problems") or []:  # also in the JSON, as "problems"
-        print(f"note: {problem}", file=sys.stderr)
+        if problem not in shown.problems:  # a "!" line in the transcript already said it
+            print(f"note: {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(record, indent=2))
     else:
