@@ -78,6 +78,23 @@ def test_devices_and_models_load_on_workers_and_selection_persists(qtbot, fake_s
     view.tasks.wait_all()
 
 
+def test_a_file_that_cannot_be_a_model_is_listed_but_not_offered(qtbot, fake_services):
+    rows = fake_services.models_table() + [
+        {"kind": "voice", "name": "qa-text", "path": "/voices/qa-text.onnx", "size_bytes": 12, "default": False,
+         "verified": None, "problem": "it is not an ONNX model; its qa-text.onnx.json is missing"}]
+    fake_services.models_table = lambda: rows
+    view = _view(qtbot, fake_services)
+    with qtbot.waitSignal(view.modelsLoaded, timeout=3000):
+        view.refresh()
+    last = view.models_table.rowCount() - 1
+    assert view.models_table.item(last, 4).text() == "cannot be used"
+    assert "not an ONNX model" in view.models_table.item(last, 4).toolTip()
+    combo = view.model_combos["voice"]
+    assert combo.itemText(2) == "qa-text  (cannot be used)" and not combo.model().item(2).isEnabled()
+    assert combo.model().item(1).isEnabled()
+    view.tasks.wait_all()
+
+
 def test_input_test_records_and_plays_back_off_the_gui_thread(qtbot, fake_services):
     view = _view(qtbot, fake_services)
     with qtbot.waitSignal(view.devicesLoaded, timeout=3000):

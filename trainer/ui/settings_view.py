@@ -320,17 +320,25 @@ class SettingsView(QWidget):
                 self.models_table.insertRow(r)
                 verified = row.get("verified")
                 kind = row.get("kind", "")
+                problem = row.get("problem")  # a user-added file that cannot be a model at all
+                checked = "cannot be used" if problem else \
+                    {True: "ok", False: "FAILED", None: "not checked"}.get(verified, str(verified))
                 cells = (MODEL_KINDS.get(kind, kind), row.get("name", ""), _size(row.get("size_bytes")),
-                         "yes" if row.get("default") else "",
-                         {True: "ok", False: "FAILED", None: "not checked"}.get(verified, str(verified)))
+                         "yes" if row.get("default") else "", checked)
                 for c, text in enumerate(cells):
                     item = QTableWidgetItem(str(text))
                     if c == 1 and row.get("path"):
                         item.setToolTip(str(row["path"]))
+                    if c == len(cells) - 1 and problem:
+                        item.setToolTip(str(problem))
                     self.models_table.setItem(r, c, item)
                 combo = self.model_combos.get(str(row.get("kind")))
                 if combo is not None:
-                    combo.addItem(str(row.get("name")) + ("  (default)" if row.get("default") else ""), row.get("name"))
+                    label = str(row.get("name")) + ("  (default)" if row.get("default") else "")
+                    combo.addItem(label + ("  (cannot be used)" if problem else ""), row.get("name"))
+                    if problem:  # listed so it can be found, but not offered
+                        combo.model().item(combo.count() - 1).setEnabled(False)
+                        combo.setItemData(combo.count() - 1, str(problem), Qt.ItemDataRole.ToolTipRole)
             for kind, key in (("llm", SettingKey.LLM_MODEL), ("asr", SettingKey.ASR_MODEL),
                               ("voice", SettingKey.VOICE)):
                 combo = self.model_combos[kind]
