@@ -490,6 +490,18 @@ def test_cli_validate_notes_a_voice_that_is_not_installed(capsys, tmp_path):
     assert "voice 'en_GB-nobody-low' is not installed here" in capsys.readouterr().out
 
 
+def test_cli_validate_says_a_voice_that_is_there_but_broken_is_broken(capsys, tmp_path, monkeypatch):
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "en_GB-broken-low.onnx").write_text("not a model")
+    monkeypatch.setenv("TRAINER_VOICES_DIR", str(voices))
+    path = write(tmp_path, TEMPLATE.replace("id: en_US-joe-medium", "id: en_GB-broken-low"))
+    assert run_cli("scenarios", "validate", str(path)) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "is not installed here" not in out  # it is installed: it was sent looking for it
+    assert "voice 'en_GB-broken-low'" in out and "not an ONNX model" in out
+
+
 def test_cli_validate_default_folder(capsys):
     assert run_cli("scenarios", "validate") == 0
     out = capsys.readouterr().out

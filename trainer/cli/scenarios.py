@@ -124,14 +124,16 @@ def _validate(path: Path | None, out: TextIO, err: TextIO) -> int:
 def _voice_note(scenario) -> str | None:
     """A voice that is not installed here is no error (the file may be shared), but the
     author should know the app's own voice will speak instead."""
-    from trainer.models import DEFAULT_VOICE_NAME, ModelError, resolve_voice
+    from trainer.models import DEFAULT_VOICE_NAME, ModelError, resolve_voice, user_voices
 
     wanted = scenario.voice.id if scenario is not None else None
     if not wanted or wanted == DEFAULT_VOICE_NAME:
         return None
     try:
         resolve_voice(wanted)
-    except ModelError:
+    except ModelError as error:
+        if any(candidate.stem == wanted for candidate in user_voices()):  # there, but broken
+            return f"the app's voice will speak instead of voice '{wanted}': {error}"
         return (f"voice '{wanted}' is not installed here, so the app's voice will speak; put the "
                 "Piper voice (.onnx and .onnx.json) in voices/ to use it.")
     return None
