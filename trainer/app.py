@@ -140,10 +140,18 @@ def make_microphone(device: str | int | None) -> MicrophoneSource:
     return SoundDeviceMicrophone(device=device)
 
 
-def parse_device(value: str | None) -> str | int | None:
+def parse_device(value: str | int | None) -> str | int | None:
+    """A device as PortAudio takes it: an index or a name (part of one); None for the default.
+
+    The command line gives text ("3", "USB"); the window's settings store the index as a
+    number, which this once refused, so no session started with a device chosen in Settings.
+    """
     if value is None or value == "":
         return None
-    return int(value) if value.isdigit() else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
 
 
 def open_store(save: bool = True):
