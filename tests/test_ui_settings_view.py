@@ -117,6 +117,27 @@ def test_input_test_records_and_plays_back_off_the_gui_thread(qtbot, fake_servic
     view.tasks.wait_all()
 
 
+def test_one_sound_test_at_a_time_and_both_buttons_come_back(qtbot, fake_services):
+    # A tone started during the microphone test cut its playback short (one global stream)
+    # and left the microphone button off for good.
+    view = _view(qtbot, fake_services)
+    with qtbot.waitSignal(view.devicesLoaded, timeout=3000):
+        view.refresh()
+    gate = threading.Event()
+    original = fake_services.test_input_device
+    fake_services.test_input_device = lambda i, s=2.0: gate.wait(3) and original(i, s)
+    view.test_input()
+    assert not view.input_test.isEnabled() and not view.output_test.isEnabled()
+    with qtbot.waitSignal(view.testFinished, timeout=3000):
+        gate.set()
+    assert view.input_test.isEnabled() and view.output_test.isEnabled()
+    with qtbot.waitSignal(view.testFinished, timeout=3000):
+        view.test_output()
+        assert not view.input_test.isEnabled()
+    assert view.input_test.isEnabled() and view.output_test.isEnabled()
+    view.tasks.wait_all()
+
+
 def test_no_sound_devices_is_explained(qtbot):
     services = FakeServices(no_microphone=True)
     view = _view(qtbot, services)

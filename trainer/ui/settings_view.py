@@ -369,12 +369,12 @@ class SettingsView(QWidget):
             peak = float(np.max(np.abs(data))) if data.size else 0.0
             return peak
 
-        self.input_test.setEnabled(False)
+        self._testing(True)
         self.device_status.setText("Recording for two seconds — say something… then playing it back.")
         self.tasks.start(job, self._input_tested, lambda exc: self._test_failed("input", exc))
 
     def _input_tested(self, peak: float) -> None:
-        self.input_test.setEnabled(True)
+        self._testing(False)
         if peak < 100:
             self.device_status.setText("The recording was almost silent. Check the microphone isn't muted.")
         else:
@@ -384,21 +384,26 @@ class SettingsView(QWidget):
     def test_output(self) -> None:
         device_out = self.output_combo.currentData()
         services = self.services
-        self.output_test.setEnabled(False)
+        self._testing(True)
         self.device_status.setText("Playing a short tone…")
         self.tasks.start(lambda: services.play(test_tone(), 22050, device_out),
                          lambda _: self._output_tested(), lambda exc: self._test_failed("output", exc))
 
     def _output_tested(self) -> None:
-        self.output_test.setEnabled(True)
+        self._testing(False)
         self.device_status.setText("Did you hear a tone? If not, pick another output device.")
         self.testFinished.emit("output", True)
 
-    def _test_failed(self, which: str, exc: BaseException) -> None:
-        # back to what the device list allows: with no device, a Test button stays off
-        has_input, has_output = self._has_devices
+    def _testing(self, running: bool) -> None:
+        """One test at a time: sounddevice plays through one global stream, so a tone started
+        during the microphone test cut its playback short and left its button off for good.
+        Afterwards, back to what the device list allows (no device: its button stays off)."""
+        has_input, has_output = (False, False) if running else self._has_devices
         self.input_test.setEnabled(has_input)
         self.output_test.setEnabled(has_output)
+
+    def _test_failed(self, which: str, exc: BaseException) -> None:
+        self._testing(False)
         self.device_status.setText("")
         what = "microphone" if which == "input" else "speaker"
         self.banner.show_error(f"The {what} test failed: {exc}",
