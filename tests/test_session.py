@@ -627,3 +627,73 @@ def test_turns_that_failed_to_save_are_listed_at_the_end_when_the_rest_is_stored
     assert [(e.message, e.hint) for e in log.of(ev.ErrorOccurred)][-1] == (
         "Not saved: turn 1.", "The rest of the session and its summary are stored.")
     assert session.recorder.finished["s1"] == {"turns": 2}
+
+
+# -- a device lost mid-session ---------------------------------------------------------------
+
+
+class SpeakerThatGoesAway:
+    """Takes sound but never plays it, as an unplugged speaker's stream does."""
+
+    def __init__(self) -> None:
+        self.queued = 0
+        self.closed = False
+
+    def play(self, samples, sample_rate) -> None:
+        self.queued += 1  # queued for good: the device stopped asking for sound
+
+    @property
+    def playing(self) -> bool:
+        return self.queued > 0
+
+    def wait_idle(self, timeout=None) -> bool:
+        time.sleep(timeout or 0)
+        return not self.playing
+
+    def stalled(self) -> bool:
+        return self.playing
+
+    def stop(self) -> None:
+        pass  # the lost stream cannot be flushed either
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_speaker_lost_mid_line_is_said_and_the_session_goes_on_silently(scenario):
+    # The turn hung in "client speaking" for good, and the trainee's next words were
+    # called an interruption.
+    lost = SpeakerThatGoesAway()
+    session, mic, log = voice_session(scenario, ["What brings you here?"], speaker=lost)
+    session.start()
+    assert session.wait_for_listening(5)
+    errors = [e for e in log.of(ev.ErrorOccurred)]
+    assert len(errors) == 1 and "speaker stopped playing" in errors[0].message and not errors[0].fatal
+    assert lost.closed and isinstance(session.speaker, NullSpeaker) and session.speaker is not lost
+    mic.feed_silence(0.3)
+    mic.feed_utterance(tone(1.0))
+    assert log.wait_for(lambda l: len(l.of(ev.TurnCompleted)) == 1)
+    assert not log.of(ev.BargeIn) and not log.of(ev.TraineeSpeechStarted)[0].while_client_speaking
+    session.end()
+    assert session.wait_ended(5)
+
+
+class SilentDeviceMicrophone(ScriptedMicrophone):
+    """A device stream that stops delivering blocks, as an unplugged microphone's does."""
+
+    streams_continuously = True
+
+
+def test_a_microphone_that_stops_sending_sound_is_said_and_typing_offered(scenario, monkeypatch):
+    import trainer.session
+
+    monkeypatch.setattr(trainer.session, "MICROPHONE_STALL_S", 0.3)
+    session, _mic, log = voice_session(scenario, [])
+    session.microphone = SilentDeviceMicrophone(pace=False)
+    session.start()
+    assert log.wait_for(lambda l: any("Listening stopped" in e.message for e in l.of(ev.ErrorOccurred)))
+    error = next(e for e in log.of(ev.ErrorOccurred) if "Listening stopped" in e.message)
+    assert "no sound has come from the microphone" in error.message and "typing" in error.hint
+    assert session.input_mode == "text"
+    session.end()
+    assert session.wait_ended(5)

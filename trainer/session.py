@@ -31,7 +31,7 @@ import numpy as np
 from trainer import events as ev
 from trainer.audio.capture import MicrophoneSource
 from trainer.audio.devices import AudioDeviceError
-from trainer.audio.playback import SpeakerSink
+from trainer.audio.playback import NullSpeaker, SpeakerSink
 from trainer.audio.resample import dbfs, float_to_int16
 from trainer.audio.vad import SpeechStart, TentativeEnd, TurnDetector, TurnDetectorOptions, UtteranceEnd
 from trainer.events import TurnState
@@ -90,6 +90,7 @@ class SessionOptions:
 
 
 MAX_CONTINUATIONS_IN_A_ROW = 2
+MICROPHONE_STALL_S = 3.0  # no block from a microphone stream this long: it is gone
 """The client goes on after a held silence at most this often before waiting for the trainee."""
 
 WAIT_COMMAND = "/wait"
@@ -280,7 +281,7 @@ class Session:
                     self.scenario.id, self.scenario.title, dict(self.options.models), settings)
                 log.info("session %s started: %s, %s input", self.session_id, self.scenario.id, self._input_mode)
             except Exception as error:  # storage problems must not stop practice
-                self._save_failed(f"This session cannot be saved: {_sentence(error)}",
+                self._error(f"This session cannot be saved: {_sentence(error)}",
                                   "Practice continues; nothing will be stored.")
                 self.recorder = None
         worker = threading.Thread(target=self._worker_loop, name="turn-worker", daemon=True)
@@ -420,14 +421,24 @@ class Session:
         self._emit(ev.StateChanged(time.monotonic(), state))
 
     def _error(self, message: str, hint: str = "", fatal: bool = False) -> None:
-        log.error("%s %s", message, hint)
+        """Told once, through the event (the terminal and the window show it); only logged at
+        info level, or the terminal printed it twice."""
+        log.info("%s %s", message, hint)
         self._emit(ev.ErrorOccurred(time.monotonic(), message, hint, fatal))
 
-    def _save_failed(self, message: str, hint: str) -> None:
-        """A storage failure: told once, through the event (the terminal and the window show
-        it); only logged at info level, or the terminal printed it twice."""
-        log.info("%s %s", message, hint)
-        self._emit(ev.ErrorOccurred(time.monotonic(), message, hint, False))
+    def _speaker_lost(self) -> None:
+        """The speaker stopped taking sound mid-line (unplugged): the turn hung in "client
+        speaking" for good, and the trainee's next words counted as an interruption. Go on
+        silently, the client's words still shown."""
+        lost = self.speaker
+        self.speaker = NullSpeaker(pace=True)
+        try:
+            lost.close()
+        except Exception:  # noqa: BLE001 - the device is already gone; closing is best effort
+            log.debug("closing the lost speaker failed", exc_info=True)
+        message = ("The speaker stopped playing (it may have been unplugged), so the client's words "
+                   "are shown but no longer heard.")
+        self._error(message, "Plug it back in and choose it for your next session.")
 
     def _clock(self) -> float:
         """Session time in seconds: audio-stream time when a microphone runs."""
@@ -437,16 +448,25 @@ class Session:
 
     def _audio_loop(self) -> None:
         mic = self.microphone
+        streams = getattr(mic, "streams_continuously", False)  # a device; not a scripted source
         try:
+            last_block_at = time.monotonic()
             while not self._stop.is_set():
                 try:
                     block = mic.blocks.get(timeout=0.1)
                 except queue.Empty:
+                    # A stream sends a block every 32 ms, silence included: none for seconds
+                    # means the device is gone, and the session sat deaf with no message.
+                    if streams and time.monotonic() - last_block_at > MICROPHONE_STALL_S:
+                        raise AudioDeviceError(f"no sound has come from the microphone for "
+                                               f"{MICROPHONE_STALL_S:.0f} seconds (it may have been unplugged)")
                     continue
+                last_block_at = time.monotonic()
                 self._on_block(block)
         except Exception as error:
-            log.exception("audio thread failed")
-            self._error(f"Listening stopped: {error}", "Switch to text mode to keep practising.", fatal=False)
+            if not isinstance(error, AudioDeviceError):  # a device gone is no bug: no traceback
+                log.exception("audio thread failed")
+            self._error(f"Listening stopped: {error}", "You can keep practising by typing your answers.", fatal=False)
             self._input_mode = "text"
         finally:
             try:
@@ -795,7 +815,7 @@ class Session:
             self.recorder.add_turn(self.session_id, record)
         except Exception as error:
             self._unsaved_turns.append(record["index"])
-            self._save_failed(f"Turn {record['index']} could not be saved: {_sentence(error)}",
+            self._error(f"Turn {record['index']} could not be saved: {_sentence(error)}",
                               "Practice continues.")
 
     def _finish(self) -> None:
@@ -816,11 +836,11 @@ class Session:
                 else:
                     self.recorder.finish_session(self.session_id, self.summary)
             except Exception as error:
-                self._save_failed(f"The session could not be stored: {_sentence(error)}",
+                self._error(f"The session could not be stored: {_sentence(error)}",
                                   self._unsaved_text(lost_all=getattr(error, "session_lost", False)))
             else:
                 if self._unsaved_turns:
-                    self._save_failed(f"Not saved: {_turns_text(self._unsaved_turns)}.",
+                    self._error(f"Not saved: {_turns_text(self._unsaved_turns)}.",
                                       "The rest of the session and its summary are stored.")
         self._asr_pool.shutdown(wait=False, cancel_futures=True)
         self._set_state(TurnState.ENDED)
@@ -903,6 +923,9 @@ class _VoiceThread(threading.Thread):
         # Wait for playback to finish, unless the trainee barges in (speaker.stop()).
         while session.speaker.playing and not session._cancel_reply.is_set():
             session.speaker.wait_idle(0.05)
+            if getattr(session.speaker, "stalled", lambda: False)():
+                session._speaker_lost()
+                break
         if session._cancel_reply.is_set() and self._play_started_wall is not None:
             self._stopped_at = time.monotonic()
         session._client_speaking.clear()

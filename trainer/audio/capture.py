@@ -27,6 +27,8 @@ class MicrophoneSource(Protocol):
 
 
 class SoundDeviceMicrophone:
+    streams_continuously = True  # a block every 32 ms, silence included, while it works
+
     def __init__(self, device: int | str | None = None, max_blocks: int = 256):
         self.device = device
         self.blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=max_blocks)

@@ -14,6 +14,10 @@ from trainer.audio.devices import AudioDeviceError, load_sounddevice, resolve_de
 
 log = logging.getLogger(__name__)
 
+# The output callback runs every block (about 23 ms); this long without one while sound
+# waits means the device is gone.
+SPEAKER_STALL_S = 1.5
+
 
 class SpeakerSink(Protocol):
     def play(self, samples: np.ndarray, sample_rate: int) -> None:
@@ -108,6 +112,7 @@ class SoundDeviceSpeaker(_QueuedPlayback):
         device = resolve_device(device, "output")
         self.sample_rate = sample_rate
         self._current = np.zeros(0, dtype=np.int16)
+        self._last_callback_at = time.monotonic()
         try:
             self._stream = sd.OutputStream(
                 samplerate=sample_rate, channels=1, dtype="int16", blocksize=block,
@@ -134,7 +139,13 @@ class SoundDeviceSpeaker(_QueuedPlayback):
             self._current = np.zeros(0, dtype=np.int16)
             self._idle.set()
 
+    def stalled(self, after_s: float = SPEAKER_STALL_S) -> bool:
+        """True when sound is waiting but the device has stopped asking for it (unplugged,
+        or the sound server dropped the stream): playback would otherwise never finish."""
+        return self.playing and time.monotonic() - self._last_callback_at > after_s
+
     def _callback(self, outdata, frames, time_info, status) -> None:
+        self._last_callback_at = time.monotonic()
         out = outdata[:, 0]
         filled = 0
         with self._lock:

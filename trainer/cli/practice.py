@@ -100,7 +100,11 @@ def run(args) -> int:
             goes_on = (f" Stay silent and after {wait:g} s the client goes on by themselves." if wait else "")
             print(f"Speak when the client has finished.{goes_on} Press Ctrl+C to end the session.\n", flush=True)
             while not session.wait_ended(0.5):
-                pass
+                if session.input_mode == "text":  # the microphone stopped: go on by typing
+                    print("Type your answers from here on. /wait lets a silence sit; /end or Ctrl+D "
+                          "finishes.\n", flush=True)
+                    read_typed_turns(session)
+                    break
     except KeyboardInterrupt:
         pass
     session.end()
