@@ -45,4 +45,6 @@ class VirtualSoundCard:
 
     def environment(self) -> dict:
         system = "/usr/share/alsa/alsa.conf"
-        return {**os.environ, "ALSA_CONFIG_PATH": f"{system}:{self.config_file}"}
+        # With a PulseAudio server running (a desktop), ALSA's pulse plugin took the streams
+        # and the card's files stayed empty: point the plugin at no server.
+        return {**os.environ, "ALSA_CONFIG_PATH": f"{system}:{self.config_file}", "PULSE_SERVER": "unix:/nonexistent"}
