@@ -627,6 +627,10 @@ def test_turns_that_failed_to_save_are_listed_at_the_end_when_the_rest_is_stored
     assert [(e.message, e.hint) for e in log.of(ev.ErrorOccurred)][-1] == (
         "Not saved: turn 1.", "The rest of the session and its summary are stored.")
     assert session.recorder.finished["s1"] == {"turns": 2}
+    assert session.storage_problem == "Not saved: turn 1."  # for Review, which shows it from memory
+    all_stored, log = text_session(scenario)
+    _typed_turns(all_stored, log, ["You sound worn out."])
+    assert all_stored.storage_problem is None
 
 
 # -- a device lost mid-session ---------------------------------------------------------------

@@ -627,3 +627,23 @@ def test_review_of_an_interrupted_session_says_no_summary_will_come(qtbot):
     review.show_stored(SimpleNamespace(info=info, turns=[], summary=None, settings={}, comments=[]))
     texts = [label.text() for label in review.summary_panel.findChildren(QLabel)]
     assert INTERRUPTED_NOTE in texts and "The summary appears when a session ends." not in texts
+
+
+def test_review_of_a_session_not_all_stored_says_what_history_and_the_pdf_lack(qtbot, fake_services):
+    # On a full disk Review showed every answer and the summary from memory, with no word
+    # that History and the PDF report would have only the first turn.
+    window = make_window(qtbot, fake_services)
+    session = start_text_session(qtbot, window)
+    say(qtbot, window, session, "How have the last weeks been?")
+    session.storage_problem = "Not saved: turn 2 and the summary; they are in memory only."
+    with qtbot.waitSignal(window.session_view.ended, timeout=3000):
+        window.session_view.end_session()
+    review = window.review_view
+    qtbot.waitUntil(lambda: review.banner.isVisibleTo(review), timeout=3000)
+    assert "Not all of this session could be stored. Not saved: turn 2" in review.banner.message
+    assert "PDF report have only what was stored" in review.banner.hint
+    review.show_live(session, [], {}, live=False)  # the same, shown again
+    session.storage_problem = None
+    review.show_live(session, [], {}, live=False)  # another session, all stored: no stale message
+    assert not review.banner.isVisibleTo(review)
+    close_window(window, fake_services)

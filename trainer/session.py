@@ -205,6 +205,8 @@ class Session:
         self.opening_text = ""
         self.jobs_done = 0  # trainee turns handled (completed or dropped)
         self._unsaved_turns: list[int] = []  # turns the recorder failed to store
+        # What of this session the store lacks, in a sentence, once it has ended (None: all stored).
+        self.storage_problem: str | None = None
 
         self._listeners: list[Callable[[ev.Event], None]] = []
         self._jobs: "queue.Queue[_Utterance | None]" = queue.Queue()
@@ -282,7 +284,8 @@ class Session:
                 log.info("session %s started: %s, %s input", self.session_id, self.scenario.id, self._input_mode)
             except Exception as error:  # storage problems must not stop practice
                 self._error(f"This session cannot be saved: {_sentence(error)}",
-                                  "Practice continues; nothing will be stored.")
+                            "Practice continues; nothing will be stored.")
+                self.storage_problem = "Nothing of this session is stored: what is on screen is the only copy."
                 self.recorder = None
         worker = threading.Thread(target=self._worker_loop, name="turn-worker", daemon=True)
         self._threads.append(worker)
@@ -815,8 +818,7 @@ class Session:
             self.recorder.add_turn(self.session_id, record)
         except Exception as error:
             self._unsaved_turns.append(record["index"])
-            self._error(f"Turn {record['index']} could not be saved: {_sentence(error)}",
-                              "Practice continues.")
+            self._error(f"Turn {record['index']} could not be saved: {_sentence(error)}", "Practice continues.")
 
     def _finish(self) -> None:
         self._client_busy.clear()
@@ -836,18 +838,17 @@ class Session:
                 else:
                     self.recorder.finish_session(self.session_id, self.summary)
             except Exception as error:
-                self._error(f"The session could not be stored: {_sentence(error)}",
-                                  self._unsaved_text(lost_all=getattr(error, "session_lost", False)))
+                self.storage_problem = self._unsaved_text(lost_all=getattr(error, "session_lost", False))
+                self._error(f"The session could not be stored: {_sentence(error)}", self.storage_problem)
             else:
                 if self._unsaved_turns:
-                    self._error(f"Not saved: {_turns_text(self._unsaved_turns)}.",
-                                      "The rest of the session and its summary are stored.")
+                    self.storage_problem = f"Not saved: {_turns_text(self._unsaved_turns)}."
+                    self._error(self.storage_problem, "The rest of the session and its summary are stored.")
         self._asr_pool.shutdown(wait=False, cancel_futures=True)
         self._set_state(TurnState.ENDED)
         self._emit(ev.SessionEnded(time.monotonic(), self.summary))
         self._idle_after_turn.set()
         self._ended.set()
-
 
     def _unsaved_text(self, lost_all: bool) -> str:
         """What is missing from the store after the summary failed to save."""

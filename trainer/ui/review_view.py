@@ -240,6 +240,11 @@ class ReviewView(QWidget):
         self.comments = []
         started = SimpleNamespace(started_at=getattr(session, "started_at", None))  # as a stored one shows
         self._populate(list(lines), summary, started, timing=timing)
+        problem = getattr(session, "storage_problem", None)
+        if problem and not live:  # shown from memory: what History and the PDF will lack
+            self.banner.show_error(f"Not all of this session could be stored. {problem}",
+                                   "Review shows it all from memory; History and a saved PDF report have "
+                                   "only what was stored.")
 
     def show_stored(self, stored: Any, scenario: Any = None, source: Any = None) -> None:
         """A stored session; ``source`` gives its snapshots for “Try it again”: the session
@@ -263,6 +268,7 @@ class ReviewView(QWidget):
     def _populate(self, lines: list[TranscriptLine], summary: dict | None, info: Any = None,
                   timing: bool = True, tried_again: bool = False) -> None:
         self._close_try()
+        self.banner.clear()  # a message about the session shown before
         self.lines = lines
         self.summary = summary
         persona = getattr(self.scenario, "persona", None)
