@@ -342,7 +342,7 @@ def test_a_json_export_on_a_full_disk_names_the_file_and_leaves_nothing(data, tm
     import errno
     import os
 
-    from trainer.storage import export_json
+    from trainer.storage import private_file
 
     class FullDisk:
         def __init__(self, fd, *args, **kwargs):
@@ -358,7 +358,7 @@ def test_a_json_export_on_a_full_disk_names_the_file_and_leaves_nothing(data, tm
             raise OSError(errno.ENOSPC, "No space left on device")
 
     folder, _ = data
-    monkeypatch.setattr(export_json.os, "fdopen", FullDisk)
+    monkeypatch.setattr(private_file.os, "fdopen", FullDisk)
     target = tmp_path / "s.json"
     assert run_cli("export", "last", "--json", str(target), "--data-dir", str(folder)) == 1
     err = capsys.readouterr().err

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from trainer.storage.codec import json_dumps
+from trainer.storage.private_file import write_private_file
 from trainer.storage.records import StoredSession
 
 EXPORT_FORMAT = "trainer-session-export"
@@ -24,15 +24,6 @@ def export_json(stored_session: StoredSession, path: Path | str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'session.json'}")
-    text = export_text(stored_session)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        # 0600 like the packages: the transcript is as private as the store it came from
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # never leave a stray plaintext copy behind
-        raise
+    # 0600 like the packages: the transcript is as private as the store it came from
+    write_private_file(path, (export_text(stored_session) + "\n").encode("utf-8"))
     return path

@@ -27,6 +27,7 @@ from cryptography.exceptions import InvalidTag
 
 from trainer.storage.crypto import SALT_BYTES, ScryptParams, decrypt, derive_key, encrypt
 from trainer.storage.errors import PackageError, StoreError
+from trainer.storage.private_file import write_private_file
 from trainer.storage.retention import now_utc, to_iso
 
 if TYPE_CHECKING:
@@ -62,17 +63,10 @@ def write_package(
     prefix = MAGIC + _LENGTH.pack(len(header)) + header
     key = derive_key(passphrase, salt, params)
     plaintext = zlib.compress(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-    tmp = path.with_name(path.name + ".part")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(prefix + encrypt(key, plaintext, prefix))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_private_file(path, prefix + encrypt(key, plaintext, prefix))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise PackageError(f"Cannot write {path}: {exc}") from exc
+        raise PackageError(str(exc)) from exc  # names the file, and a full disk as such
 
 
 def read_header(path: Path) -> tuple[dict[str, Any], bytes, bytes]:

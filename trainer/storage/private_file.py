@@ -21,13 +21,11 @@ def write_private_file(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)  # never leave a stray plaintext copy behind
-        if exc.errno == errno.ENOSPC:
-            reason = (f"the disk is full ({len(data):,} bytes needed). "
-                      "Free some space or choose another place.")
-        else:
-            reason = exc.strerror or str(exc)
-        error = OSError(f"Cannot write {path}: {reason}")  # one argument: no "[Errno 28]" in front
-        error.errno = exc.errno
+        if not isinstance(exc, OSError):
+            raise
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        error = OSError(f"Cannot write {path}: {reason}.")  # one argument: no "[Errno 28]" in front
+        error.errno = exc.errno  # callers still tell a full disk by it
         raise error from exc

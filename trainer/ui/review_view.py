@@ -386,7 +386,7 @@ class ReviewView(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.status_label.setText("")
-            self.banner.show_error(f"The report could not be saved to {path}: {exc}",
+            self.banner.show_error(f"The report could not be saved: {exc}",  # the error names the file
                                    "Choose another folder, or check there is space on the disk.")
 
         self.tasks.start(lambda: store.load_session(session_id), write, failed)
