@@ -125,6 +125,24 @@ def test_barge_in_stops_playback_and_marks_the_line_interrupted(scenario):
     assert session.wait_ended(5)
 
 
+def test_an_opening_line_cut_short_keeps_only_the_sentences_heard(scenario):
+    # The opening went to the voice as one piece, so it was stored whole, however early
+    # the trainee came in.
+    speaker = NullSpeaker(pace=True)
+    session, mic, log = voice_session(scenario, ["Sorry, can I say something?"], speaker=speaker)
+    first = " ".join(["first"] * 30) + "."
+    session.client.opening = f"{first} {' '.join(['second'] * 30)}. {' '.join(['third'] * 30)}."
+    session.start()
+    assert log.wait_for(lambda l: TurnState.CLIENT_SPEAKING in [e.state for e in l.of(ev.StateChanged)])
+    mic.feed_utterance(tone(1.0, amplitude=0.5))
+    assert log.wait_for(lambda l: len(l.of(ev.ClientSaid)) >= 1)
+    opening = log.of(ev.ClientSaid)[0]
+    assert opening.interrupted and opening.text == first
+    assert session.opening_text == first
+    session.end()
+    assert session.wait_ended(5)
+
+
 def test_push_to_talk_ignores_speech_until_the_key_is_held(scenario):
     session, mic, log = voice_session(scenario, ["I hear you."], mode="push_to_talk")
     session.start()

@@ -34,6 +34,7 @@ from trainer.audio.devices import AudioDeviceError
 from trainer.audio.playback import NullSpeaker, SpeakerSink
 from trainer.audio.resample import dbfs, float_to_int16
 from trainer.audio.vad import SpeechStart, TentativeEnd, TurnDetector, TurnDetectorOptions, UtteranceEnd
+from trainer.client.sentences import split_sentences
 from trainer.events import TurnState
 from trainer.speech.tts import Synthesizer, VoiceParams
 from trainer.storage.records import TRY_AGAIN_OF
@@ -754,7 +755,9 @@ class Session:
             if silence:
                 source: Iterator[str] = self.client.continue_after_silence(cancel=self._cancel_reply)
             elif trainee_text is None:
-                source = iter([self.client.opening_line()])
+                # in speakable pieces like any reply, so that a barge-in keeps only what was
+                # heard (as one piece it was stored whole, however early it was cut)
+                source = split_sentences([self.client.opening_line()])
             else:
                 source = self.client.respond(trainee_text, cancel=self._cancel_reply)
             for sentence in source:
