@@ -193,3 +193,26 @@ class QuestionMarkCoder(CodingMethods):
         subtypes = {code: 0.5 for pair in SUBTYPES.values() for code in pair}
         subtypes.update(question_open=0.9, question_closed=0.1, affirm=0.1, other=0.9)
         return CodeProbabilities(groups=groups, subtypes=subtypes)
+
+
+def practise_with_fakes(monkeypatch, typed: str, **session_parts) -> None:
+    """Make `trainer practice` build its session from these fakes (no models loaded) and
+    read ``typed`` as the trainee's input. ``session_parts`` override the defaults
+    (a FakeClient, FakeSynthesizer and FakeFeedback)."""
+    import io
+    import sys
+
+    import trainer.app
+    from trainer.cli import practice
+    from trainer.session import Session
+
+    def build_session(scenario, models, *, speaker, microphone, recorder, options, **_):
+        parts = dict(client=FakeClient(), synthesizer=FakeSynthesizer(), feedback=FakeFeedback(),
+                     microphone=microphone)
+        parts.update(session_parts)
+        return Session(scenario, speaker=speaker, recorder=recorder, options=options, **parts)
+
+    monkeypatch.setattr(practice, "load_models_or_fail", lambda args, need_speech_input: None)
+    monkeypatch.setattr(trainer.app, "warm_up", lambda models: None)
+    monkeypatch.setattr(trainer.app, "build_session", build_session)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))

@@ -161,27 +161,15 @@ def test_a_removed_data_folder_is_noticed_not_written_into(tmp_path: Path) -> No
 def test_typed_practice_on_a_full_disk_still_shows_the_summary(tmp_path: Path, monkeypatch, capsys) -> None:
     """The disk fills after the session starts: every turn and the summary fail to save, and
     closing the store (a checkpoint) fails too. It ended in a traceback, without the summary."""
-    import io
-    import sys
-
-    import trainer.app
-    from tests.fakes import FakeClient, FakeFeedback, FakeSynthesizer
+    from tests.fakes import practise_with_fakes
     from trainer.__main__ import main
     from trainer.cli import practice
-    from trainer.session import Session
-
-    def build_session(scenario, models, *, speaker, microphone, recorder, options, **_):
-        return Session(scenario, client=FakeClient(), speaker=speaker, synthesizer=FakeSynthesizer(),
-                       feedback=FakeFeedback(), recorder=recorder, options=options)
 
     def store_that_fills_up(save: bool) -> SessionStore:
         return failing(open_store(tmp_path), "INSERT INTO turns", "UPDATE sessions", "wal_checkpoint")
 
     monkeypatch.setattr(practice, "open_store_or_fail", store_that_fills_up)
-    monkeypatch.setattr(practice, "load_models_or_fail", lambda args, need_speech_input: None)
-    monkeypatch.setattr(trainer.app, "warm_up", lambda models: None)
-    monkeypatch.setattr(trainer.app, "build_session", build_session)
-    monkeypatch.setattr(sys, "stdin", io.StringIO("You sound worn out.\n/end\n"))
+    practise_with_fakes(monkeypatch, "You sound worn out.\n/end\n")
     assert main(["practice", "burnout-nurse", "--text", "--output-device", "null"]) == 0
     out, err = capsys.readouterr()
     assert "! Turn 1 could not be saved: The disk holding the data folder" in out
