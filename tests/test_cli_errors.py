@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.virtual_alsa import NO_PULSE
 from trainer.__main__ import main
 
 
@@ -57,7 +58,7 @@ def test_no_audio_device_suggests_text_mode(tmp_path):
     config = tmp_path / "asoundrc"
     config.write_text('pcm.!default { type hw card 7 }\nctl.!default { type hw card 7 }\n')
     result = run_cli(["practice", "burnout-nurse", "--no-save"],
-                     {"ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}"})
+                     {"ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}", **NO_PULSE})
     assert result.returncode == 2, result.stderr
     assert "No microphone found" in result.stderr and "--text" in result.stderr
     assert "Traceback" not in result.stderr
@@ -66,7 +67,7 @@ def test_no_audio_device_suggests_text_mode(tmp_path):
 def test_typed_practice_without_a_speaker_goes_on_silently(tmp_path):
     config = tmp_path / "asoundrc"
     config.write_text('pcm.!default { type hw card 7 }\nctl.!default { type hw card 7 }\n')
-    env = {**os.environ, "ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}"}
+    env = {**os.environ, "ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{config}", **NO_PULSE}
     result = subprocess.run([sys.executable, "-m", "trainer", "practice", "burnout-nurse", "--text", "--scripted",
                              "--no-save", "--client-goes-on-after", "0"],
                             input="What brings you in today?\n/end\n", capture_output=True, text=True,

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+# With a PulseAudio server running (a desktop), ALSA's pulse plugin adds a "pulse" device
+# and takes the default streams: a test's own ALSA configuration must point it at no server.
+NO_PULSE = {"PULSE_SERVER": "unix:/nonexistent"}
+
 CAPTURE_RATE = 16_000
 PLAYBACK_RATE = 22_050
 
@@ -45,6 +49,4 @@ class VirtualSoundCard:
 
     def environment(self) -> dict:
         system = "/usr/share/alsa/alsa.conf"
-        # With a PulseAudio server running (a desktop), ALSA's pulse plugin took the streams
-        # and the card's files stayed empty: point the plugin at no server.
-        return {**os.environ, "ALSA_CONFIG_PATH": f"{system}:{self.config_file}", "PULSE_SERVER": "unix:/nonexistent"}
+        return {**os.environ, "ALSA_CONFIG_PATH": f"{system}:{self.config_file}", **NO_PULSE}
