@@ -234,3 +234,18 @@ def test_settings_say_what_is_still_stored_and_delete_it_only_when_asked(qtbot, 
     assert notes.recordings_note.isHidden() and len(store.list_sessions()) == 1  # transcripts stay
     store.close()
     services.close()
+
+
+def test_tab_leaves_the_models_table_so_privacy_can_be_reached_by_keyboard(qtbot, fake_services):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    view = _view(qtbot, fake_services)
+    with qtbot.waitSignal(view.modelsLoaded, timeout=3000):
+        view.refresh()
+    view.activateWindow()
+    view.models_table.setFocus()
+    qtbot.waitUntil(view.models_table.hasFocus, timeout=3000)
+    qtbot.keyClick(view.models_table, Qt.Key.Key_Tab)  # moved cell by cell, and wrapped round, before
+    assert not view.models_table.hasFocus() and QApplication.focusWidget() is not None
+    view.tasks.wait_all()

@@ -100,6 +100,7 @@ class HistoryView(QWidget):
         charts.addWidget(self.attunement_chart, 0, 2)
         root.addLayout(charts)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (it moved cell by cell, for good)
         self.table.setObjectName("HistoryTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeaderItem(2).setToolTip("Your turns: answers, and silences you let sit")

@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
                  ("Send typed reply (text mode)", "Enter"),
                  ("Close this list", "Esc")]
         table = QTableWidget(len(rows), 2)
+        table.setTabKeyNavigation(False)  # Tab leaves the table (it moved cell by cell, for good)
         table.setHorizontalHeaderLabels(("Action", "Keys"))
         table.verticalHeader().hide()
         for r, (text, keys) in enumerate(rows):

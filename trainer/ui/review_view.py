@@ -129,6 +129,7 @@ class ReviewView(QWidget):
         left_layout = QVBoxLayout(transcript)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (it moved cell by cell, for good)
         self.table.setObjectName("ReviewTranscript")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()

@@ -174,6 +174,7 @@ class SettingsView(QWidget):
             pick.addRow(label, combo)
         box.addLayout(pick)
         self.models_table = QTableWidget(0, 5)
+        self.models_table.setTabKeyNavigation(False)  # Tab leaves the table (it moved cell by cell, for good)
         self.models_table.setHorizontalHeaderLabels(("Kind", "Name", "Size", "Default", "Checked"))
         self.models_table.verticalHeader().hide()
         self.models_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
