@@ -163,6 +163,24 @@ def test_pause_resume_and_end_with_shortcuts(qtbot, fake_services):
     close_window(window, fake_services)
 
 
+def test_a_microphone_that_stops_mid_session_switches_to_typing_for_that_session_only(qtbot, fake_services):
+    # Remembered, it left every later session without the microphone, which still worked.
+    from trainer.session import LISTENING_STOPPED
+
+    window = make_window(qtbot, fake_services)
+    fake_services.store.settings["ui.input_mode"] = "voice"
+    with qtbot.waitSignal(window.sessionStarted, timeout=3000):
+        window.start_session(window.scenarios[0], mode="voice")
+    view = window.session_view
+    view.on_error(f"{LISTENING_STOPPED}: no sound has come from the microphone for 3 seconds (it may have been "
+                  "unplugged)", "You can keep practising by typing your answers.", False)
+    assert view.error_banner.action_button.text() == "Switch to text mode"
+    view.error_banner.action_button.click()
+    assert view.mode == "text" and view.text_row.isVisible()
+    assert fake_services.store.settings["ui.input_mode"] == "voice"
+    close_window(window, fake_services)
+
+
 def test_microphone_error_in_session_offers_text_mode(qtbot):
     services = FakeServices(no_microphone=True)
     window = make_window(qtbot, services)

@@ -92,6 +92,7 @@ class SessionOptions:
 
 MAX_CONTINUATIONS_IN_A_ROW = 2
 MICROPHONE_STALL_S = 3.0  # no block from a microphone stream this long: it is gone
+LISTENING_STOPPED = "Listening stopped"  # how the error begins when the microphone fails mid-session
 """The client goes on after a held silence at most this often before waiting for the trainee."""
 
 WAIT_COMMAND = "/wait"
@@ -435,7 +436,9 @@ class Session:
         speaking" for good, and the trainee's next words counted as an interruption. Go on
         silently, the client's words still shown."""
         lost = self.speaker
-        self.speaker = NullSpeaker(pace=True)
+        # Not paced: a silent line that "played" in real time made a trainee who could not
+        # hear it interrupt it.
+        self.speaker = NullSpeaker(pace=False)
         try:
             lost.close()
         except Exception:  # noqa: BLE001 - the device is already gone; closing is best effort
@@ -470,7 +473,7 @@ class Session:
         except Exception as error:
             if not isinstance(error, AudioDeviceError):  # a device gone is no bug: no traceback
                 log.exception("audio thread failed")
-            self._error(f"Listening stopped: {error}", "You can keep practising by typing your answers.", fatal=False)
+            self._error(f"{LISTENING_STOPPED}: {error}", "You can keep practising by typing your answers.", fatal=False)
             self._input_mode = "text"
         finally:
             try:

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from trainer import events as ev
 from trainer.feedback.measures import held_silence_label
-from trainer.session import is_unknown_command, is_wait_command, unknown_command_text, wait_refused_text
+from trainer.session import (LISTENING_STOPPED, is_unknown_command, is_wait_command, unknown_command_text,
+                             wait_refused_text)
 from trainer.ui.attunement_panel import AttunementPanel
 from trainer.ui.client_presence import ClientPresence
 from trainer.ui.codes import state_style
@@ -394,7 +395,9 @@ class SessionView(QWidget):
         if is_microphone_problem(message, hint) and self.mode != "text":
             self.error_banner.show_error(
                 message, hint or "You can carry on by typing instead.",
-                "Switch to text mode", lambda: self.set_mode("text"), fatal,
+                # a microphone that worked and then stopped: typing for this session only
+                "Switch to text mode", lambda: self.set_mode("text", remember=not message.startswith(LISTENING_STOPPED)),
+                fatal,
             )
         else:
             self.error_banner.show_error(message, hint, fatal=fatal)
@@ -402,7 +405,9 @@ class SessionView(QWidget):
             self.set_session_controls_enabled(False)
 
     # ------------------------------------------------------------------ user actions
-    def set_mode(self, mode: str) -> None:
+    def set_mode(self, mode: str, remember: bool = True) -> None:
+        """``remember`` False: for this session only (typing because the microphone
+        stopped must not leave later sessions without one)."""
         if mode not in MODES:
             raise ValueError(f"unknown input mode {mode!r}")
         previous = self.mode
@@ -419,7 +424,8 @@ class SessionView(QWidget):
                 self.on_error(str(exc), "Keep typing your replies; to talk, plug in a headset, choose it in "
                               "Settings (Ctrl+5) and start a new session.", False)
                 return
-        self.modeChanged.emit(self.mode)
+        if remember:
+            self.modeChanged.emit(self.mode)
 
     def _apply_mode_widgets(self) -> None:
         self.ptt_button.setVisible(self.mode == "push_to_talk")
