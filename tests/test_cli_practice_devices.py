@@ -29,3 +29,5 @@ def test_a_lost_microphone_is_said_and_the_session_goes_on_typed(monkeypatch, ca
     assert "Type your answers from here on" in out
     assert "You: You sound worn out." in out and "Session summary" in out
     assert "Traceback" not in err
+    typed = out.split("Type your answers from here on")[1]
+    assert "listening to you" not in typed.lower()  # the microphone is gone: no state words any more

@@ -101,6 +101,7 @@ def run(args) -> int:
             print(f"Speak when the client has finished.{goes_on} Press Ctrl+C to end the session.\n", flush=True)
             while not session.wait_ended(0.5):
                 if session.input_mode == "text":  # the microphone stopped: go on by typing
+                    printer.show_states = False  # "(listening to you...)" after each typed answer misled
                     print("Type your answers from here on. /wait lets a silence sit; /end or Ctrl+D "
                           "finishes.\n", flush=True)
                     read_typed_turns(session)
