@@ -206,12 +206,16 @@ def _store_with_an_old_session_and_recordings(tmp_path):
 
 
 def test_settings_say_what_is_still_stored_and_delete_it_only_when_asked(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
     # Unticking "Keep recordings" left them on disk, and automatic deletion waits for the
     # next start; the page implied both had happened.
     store = _store_with_an_old_session_and_recordings(tmp_path)
     services = FakeServices()
     services.store = store
     view = _view(qtbot, services)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=3000)
     notes = view.stored_notes
     assert notes.recordings_note.isHidden() and notes.expired_note.isHidden()  # keeping: nothing to say
     view.keep_audio.setChecked(False)
@@ -231,6 +235,7 @@ def test_settings_say_what_is_still_stored_and_delete_it_only_when_asked(qtbot, 
     assert notes.expired_note.isHidden()
     notes.delete_recordings_button.click()
     assert store.recording_count() == 0 and notes.done_note.text() == "Deleted 2 recordings."
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.keep_audio, timeout=3000)  # not to the sidebar
     assert notes.recordings_note.isHidden() and len(store.list_sessions()) == 1  # transcripts stay
     store.close()
     services.close()

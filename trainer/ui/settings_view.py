@@ -207,6 +207,8 @@ class SettingsView(QWidget):
         self.retention_spin.valueChanged.connect(self._show_stored_notes)
         form.addRow("Delete sessions older than", self.retention_spin)
         self.stored_notes = StoredDataNotes(getattr(services, "store", None))
+        self.stored_notes.focus_after_recordings = self.keep_audio
+        self.stored_notes.focus_after_expired = self.retention_spin
         form.addRow(self.stored_notes)
         self.passphrase_label = QLabel()
         self.passphrase_label.setObjectName("Caption")

@@ -22,6 +22,10 @@ class StoredDataNotes(QWidget):
     def __init__(self, store: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        # Where the keyboard goes after a deletion hides the button it was on (Qt sent it
+        # to the sidebar): the setting the note is about.
+        self.focus_after_recordings: QWidget | None = None
+        self.focus_after_expired: QWidget | None = None
         self.confirm: Callable[[str], bool] = self._ask
         self._days: int | None = None
         self._keep_recordings = True
@@ -92,7 +96,8 @@ class StoredDataNotes(QWidget):
         if not count or not self.confirm(f"Delete the {_plural(count, 'stored recording')}? "
                                          "The transcripts and feedback stay. This can't be undone."):
             return
-        self._report(lambda: f"Deleted {_plural(self.store.delete_audio(), 'recording')}.")
+        self._report(lambda: f"Deleted {_plural(self.store.delete_audio(), 'recording')}.",
+                     self.focus_after_recordings)
 
     def delete_expired(self) -> None:
         count = len(self._expired_ids())
@@ -100,9 +105,10 @@ class StoredDataNotes(QWidget):
                                          f"{_plural(self._days or 0, 'day')}, with their transcripts and "
                                          "recordings? This can't be undone."):
             return
-        self._report(lambda: f"Deleted {_plural(self.store.purge_older_than(self._days), 'session')}.")
+        self._report(lambda: f"Deleted {_plural(self.store.purge_older_than(self._days), 'session')}.",
+                     self.focus_after_expired)
 
-    def _report(self, delete: Callable[[], str]) -> None:
+    def _report(self, delete: Callable[[], str], focus_after: QWidget | None) -> None:
         try:
             text = delete()
         except Exception as exc:  # noqa: BLE001 - plain words in place of a crash
@@ -110,6 +116,8 @@ class StoredDataNotes(QWidget):
         self.done_note.setText(text)
         self.done_note.show()
         self.show_for(self._keep_recordings, self._days)
+        if focus_after is not None:
+            focus_after.setFocus()
 
     def _ask(self, text: str) -> bool:
         answer = QMessageBox.question(self, "Delete stored data", text,
