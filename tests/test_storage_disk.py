@@ -170,7 +170,7 @@ def test_typed_practice_on_a_full_disk_still_shows_the_summary(tmp_path: Path, m
 
     monkeypatch.setattr(practice, "open_store_or_fail", store_that_fills_up)
     practise_with_fakes(monkeypatch, "You sound worn out.\n/end\n")
-    assert main(["practice", "burnout-nurse", "--text", "--output-device", "null"]) == 0
+    assert main(["practice", "burnout-nurse", "--text", "--output-device", "null"]) == 1  # not all stored
     out, err = capsys.readouterr()
     assert "! Turn 1 could not be saved: The disk holding the data folder" in out
     assert out.count("The session could not be stored") == 1

@@ -113,4 +113,4 @@ def run(args) -> int:
     printer.print_summary(session.summary or {})  # kept in memory: shown even if storing failed
     if store is not None:
         store.close()
-    return 0
+    return 1 if session.storage_problem else 0  # a script learns that not all was stored
