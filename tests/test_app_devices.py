@@ -52,3 +52,26 @@ def test_a_session_opens_the_microphone_and_speaker_chosen_in_settings(monkeypat
     with pytest.raises(Opened):
         services.create_session(object(), dict(settings.session_options(), input_mode="voice"))
     assert opened == {"microphone": 3, "speaker": 1}
+
+    # chosen by name too: after a replug renumbered the devices, the same headset opens
+    import trainer.audio.devices as devices
+
+    settings.set(SettingKey.INPUT_DEVICE_NAME, "USB headset")
+    monkeypatch.setattr(devices, "list_devices", lambda: {"input": [(0, "Built-in"), (5, "USB headset")],
+                                                          "output": [(1, "Speakers")]})
+    with pytest.raises(Opened):
+        services.create_session(object(), dict(settings.session_options(), input_mode="voice"))
+    assert opened == {"microphone": 5, "speaker": 1}
+
+
+def test_a_device_chosen_in_settings_is_found_by_name_after_the_devices_are_renumbered(monkeypatch):
+    import trainer.audio.devices as devices
+    from trainer.audio.devices import AudioDeviceError, chosen_device
+
+    monkeypatch.setattr(devices, "list_devices", lambda: {
+        "input": [(0, "Built-in microphone"), (4, "USB headset")], "output": [(1, "Built-in speakers")]})
+    assert chosen_device(4, "USB headset", "input") == 4
+    assert chosen_device(3, "USB headset", "input") == 4  # plugged in again: renumbered
+    assert chosen_device(3, None, "input") == 3 and chosen_device(None, "USB headset", "input") is None
+    with pytest.raises(AudioDeviceError, match=r"The microphone chosen in Settings \(Desk mic\) is not connected"):
+        chosen_device(3, "Desk mic", "input")  # index 3 is no longer it, and nothing has its name

@@ -66,7 +66,15 @@ def test_devices_and_models_load_on_workers_and_selection_persists(qtbot, fake_s
     view.input_combo.setCurrentIndex(2)
     view.output_combo.setCurrentIndex(1)
     assert fake_services.store.settings["ui.input_device"] == 3
+    assert fake_services.store.settings["ui.input_device_name"] == "USB headset"  # a replug renumbers
     assert fake_services.store.settings["ui.output_device"] == 1
+    fake_services.audio_devices = lambda: {"input": [(0, "Built-in microphone"), (5, "USB headset")],
+                                           "output": [(1, "Built-in speakers"), (3, "USB headset")]}
+    renumbered = _view(qtbot, fake_services)
+    with qtbot.waitSignal(renumbered.devicesLoaded, timeout=3000):
+        renumbered.refresh()
+    assert renumbered.input_combo.currentText() == "USB headset" and renumbered.input_combo.currentData() == 5
+    renumbered.tasks.wait_all()
     assert view.models_table.rowCount() == 4
     kinds = {view.models_table.item(r, 0).text() for r in range(4)}
     assert kinds <= {"Client language model", "Speech recognition", "Client voice"}  # not "llm", "asr"

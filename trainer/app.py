@@ -14,7 +14,7 @@ from typing import Callable
 
 from trainer import models as model_files
 from trainer.audio.capture import MicrophoneSource, SoundDeviceMicrophone
-from trainer.audio.devices import AudioDeviceError, list_devices
+from trainer.audio.devices import AudioDeviceError, chosen_device, list_devices
 from trainer.audio.playback import NullSpeaker, SoundDeviceSpeaker, SpeakerSink
 from trainer.models import ModelError
 from trainer.session import Session, SessionOptions
@@ -278,10 +278,12 @@ class Services:
         mode = options.get("input_mode", "voice")
         microphone = None
         if mode != "text":
-            microphone = make_microphone(parse_device(options.get("input_device")))
+            microphone = make_microphone(chosen_device(parse_device(options.get("input_device")),
+                                                       options.get("input_device_name"), "input"))
         output = options.get("output_device")
         try:
-            speaker = make_speaker(parse_device(output) if output != "null" else "null")
+            speaker = make_speaker("null" if output == "null" else chosen_device(
+                parse_device(output), options.get("output_device_name"), "output"))
         except AudioDeviceError:
             speaker = NullSpeaker(pace=True)
             log.warning("no output device; the client's voice is silent")

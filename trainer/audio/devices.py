@@ -43,3 +43,20 @@ def resolve_device(device: int | str | None, kind: str) -> int | str | None:
         detail = "none is connected" if "querying device -1" in str(error) else str(error)  # PortAudio's words
         raise AudioDeviceError(f"No {what} found ({label}: {detail}). Connect one, or {hint}.") from None
     return device if device is not None else info.get("index", None)
+
+
+def chosen_device(index: int | None, name: str | None, kind: str) -> int | None:
+    """The device chosen in Settings, stored by index and name: the index while that device
+    still has the name, else the one device with that name. PortAudio renumbers devices
+    when one is plugged in or out, so the index alone could silently open another one."""
+    if index is None or name is None:
+        return index
+    devices = list_devices()[kind]
+    if (index, name) in devices:
+        return index
+    same_name = [i for i, n in devices if n == name]
+    if len(same_name) == 1:
+        return same_name[0]
+    what = "microphone" if kind == "input" else "speaker or headphones"
+    raise AudioDeviceError(f"The {what} chosen in Settings ({name}) is not connected. "
+                           "Connect it, or choose another in Settings.")

@@ -10,6 +10,8 @@ from typing import Any
 class SettingKey(str, enum.Enum):
     INPUT_DEVICE = "ui.input_device"
     OUTPUT_DEVICE = "ui.output_device"
+    INPUT_DEVICE_NAME = "ui.input_device_name"  # with the index: devices are renumbered on a replug
+    OUTPUT_DEVICE_NAME = "ui.output_device_name"
     INPUT_MODE = "ui.input_mode"
     SHOW_FEEDBACK = "ui.show_feedback"
     LLM_MODEL = "models.llm"
@@ -37,6 +39,8 @@ INPUT_MODES = ("voice", "push_to_talk", "text")
 SPECS: dict[SettingKey, _Spec] = {
     SettingKey.INPUT_DEVICE: _Spec(int, None),
     SettingKey.OUTPUT_DEVICE: _Spec(int, None),
+    SettingKey.INPUT_DEVICE_NAME: _Spec(str, None),
+    SettingKey.OUTPUT_DEVICE_NAME: _Spec(str, None),
     SettingKey.INPUT_MODE: _Spec(str, "voice", choices=INPUT_MODES),
     SettingKey.SHOW_FEEDBACK: _Spec(bool, True),
     SettingKey.LLM_MODEL: _Spec(str, None),
@@ -99,6 +103,8 @@ class AppSettings:
             "input_mode": self.get(SettingKey.INPUT_MODE),
             "input_device": self.get(SettingKey.INPUT_DEVICE),
             "output_device": self.get(SettingKey.OUTPUT_DEVICE),
+            "input_device_name": self.get(SettingKey.INPUT_DEVICE_NAME),
+            "output_device_name": self.get(SettingKey.OUTPUT_DEVICE_NAME),
             "show_feedback": self.get(SettingKey.SHOW_FEEDBACK),
             "speaking_rate": self.get(SettingKey.SPEAKING_RATE),
             "end_silence_ms": self.get(SettingKey.END_SILENCE_MS),

@@ -123,9 +123,9 @@ class SettingsView(QWidget):
         self.device_status.setWordWrap(True)
         form.addRow("", self.device_status)
         self.input_combo.currentIndexChanged.connect(
-            lambda _: self._save_device(SettingKey.INPUT_DEVICE, self.input_combo))
+            lambda _: self._save_device(SettingKey.INPUT_DEVICE, SettingKey.INPUT_DEVICE_NAME, self.input_combo))
         self.output_combo.currentIndexChanged.connect(
-            lambda _: self._save_device(SettingKey.OUTPUT_DEVICE, self.output_combo))
+            lambda _: self._save_device(SettingKey.OUTPUT_DEVICE, SettingKey.OUTPUT_DEVICE_NAME, self.output_combo))
         root.addWidget(audio)
 
         # conversation
@@ -267,9 +267,11 @@ class SettingsView(QWidget):
         if not self._loading:
             self.settings.set(key, value)
 
-    def _save_device(self, key: SettingKey, combo: QComboBox) -> None:
+    def _save_device(self, key: SettingKey, name_key: SettingKey, combo: QComboBox) -> None:
         if not self._loading and combo.currentIndex() >= 0:
-            self.settings.set(key, combo.currentData())
+            index = combo.currentData()
+            self.settings.set(key, index)
+            self.settings.set(name_key, None if index is None else combo.currentText())
 
     def _save_model(self, key: SettingKey, combo: QComboBox) -> None:
         if not self._loading and combo.currentIndex() >= 0:
@@ -285,14 +287,18 @@ class SettingsView(QWidget):
     def set_devices(self, devices: dict) -> None:
         self._loading = True
         try:
-            for combo, kind, key in ((self.input_combo, "input", SettingKey.INPUT_DEVICE),
-                                     (self.output_combo, "output", SettingKey.OUTPUT_DEVICE)):
+            for combo, kind, key, name_key in (
+                    (self.input_combo, "input", SettingKey.INPUT_DEVICE, SettingKey.INPUT_DEVICE_NAME),
+                    (self.output_combo, "output", SettingKey.OUTPUT_DEVICE, SettingKey.OUTPUT_DEVICE_NAME)):
                 combo.clear()
                 combo.addItem("System default", None)
                 for index, name in devices.get(kind, []):
                     combo.addItem(str(name), int(index))
-                saved = self.settings.get(key)
-                pos = combo.findData(saved) if saved is not None else 0
+                saved, saved_name = self.settings.get(key), self.settings.get(name_key)
+                # by name first: a replug renumbers the devices
+                pos = combo.findText(saved_name) if saved_name else -1
+                if pos < 0:
+                    pos = combo.findData(saved) if saved is not None else 0
                 combo.setCurrentIndex(max(pos, 0))
         finally:
             self._loading = False
