@@ -212,6 +212,20 @@ def test_review_of_a_stored_session_with_replay(qtbot, fake_services):
     close_window(window, fake_services)
 
 
+def test_replay_plays_on_the_speaker_chosen_in_settings_found_by_name(qtbot, fake_services, monkeypatch):
+    import trainer.audio.devices as devices
+
+    fake_services.store.settings.update({"ui.output_device": 1, "ui.output_device_name": "USB headset"})
+    monkeypatch.setattr(devices, "list_devices", lambda: {"input": [], "output": [(0, "Speakers"), (4, "USB headset")]})
+    window = make_window(qtbot, fake_services)
+    review = open_in_review(qtbot, window, "s1")
+    review.select_row(1)
+    with qtbot.waitSignal(review.audioPlayed, timeout=3000):
+        review.play_button.click()
+    assert fake_services.played[-1][2] == 4  # renumbered after a replug: the same headset, not device 1
+    close_window(window, fake_services)
+
+
 def test_summary_bands_are_coloured_and_missing_keys_are_fine(qtbot):
     from tests.ui_fakes import FULL_SUMMARY
 

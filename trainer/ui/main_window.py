@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.audio.devices import chosen_device
 from trainer.replay import StoredSessionReplay
 from trainer.ui.app_settings import AppSettings, SettingKey
 from trainer.ui.error_banner import ErrorBanner
@@ -145,8 +146,7 @@ class MainWindow(QMainWindow):
 
         self.library_view = ScenarioLibraryView()
         self.session_view = SessionView()
-        self.review_view = ReviewView(self.services, self._create_try_session,
-                                      lambda: self.settings.get(SettingKey.OUTPUT_DEVICE))
+        self.review_view = ReviewView(self.services, self._create_try_session, self._chosen_output_device)
         self.history_view = HistoryView(self.services)
         self.settings_view = SettingsView(self.services, self.settings)
         self.views = {
@@ -304,6 +304,11 @@ class MainWindow(QMainWindow):
         dialog.resize(QSize(620, 600).boundedTo(self.size()))
         dialog.show()
         return dialog
+
+    def _chosen_output_device(self) -> Any:
+        """The speaker chosen in Settings, found by name if a replug renumbered it (a worker calls this)."""
+        return chosen_device(self.settings.get(SettingKey.OUTPUT_DEVICE),
+                             self.settings.get(SettingKey.OUTPUT_DEVICE_NAME), "output")
 
     # ------------------------------------------------------------------ models
     def start_loading(self) -> None:

@@ -477,14 +477,14 @@ class ReviewView(QWidget):
         line = self.selected_line()
         if line is None or self.session_id is None or self.services is None:
             return
-        services, session_id, device = self.services, self.session_id, self.output_device()
+        services, session_id, output_device = self.services, self.session_id, self.output_device
 
         def job() -> bool:
             found = services.store.load_turn_audio(session_id, line.turn_index, line.role)
             if found is None:
                 return False
             samples, rate = found
-            services.play(samples, rate, device)
+            services.play(samples, rate, output_device())  # may look the device up by name: not on the GUI thread
             return True
 
         self.status_label.setText("Playing…")
