@@ -91,9 +91,10 @@ class SessionOptions:
 
 
 MAX_CONTINUATIONS_IN_A_ROW = 2
+"""The client goes on after a held silence at most this often before waiting for the trainee."""
+
 MICROPHONE_STALL_S = 3.0  # no block from a microphone stream this long: it is gone
 LISTENING_STOPPED = "Listening stopped"  # how the error begins when the microphone fails mid-session
-"""The client goes on after a held silence at most this often before waiting for the trainee."""
 
 WAIT_COMMAND = "/wait"
 """Typed instead of words (terminal, reply box, try-again box): let the silence sit."""
